@@ -1,0 +1,7 @@
+"""Entry point of ``python -m ledger``."""
+
+import sys
+
+from ledger.cli import main
+
+sys.exit(main())

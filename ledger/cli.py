@@ -1,0 +1,71 @@
+"""Command line: ``python -m ledger [--db URL] init|demo|verify|user add …``.
+
+Tests and benchmarks use it too. Exit status 0 on success, 1 when the ledger refuses or
+``verify`` finds a broken chain, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ledger import audit, schema
+from ledger.auth import SYSTEM
+from ledger.db import Database
+from ledger.errors import LedgerError
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ledger", description="Policy-communication budget ledger")
+    parser.add_argument("--db", help="database URL (default: LEDGER_DATABASE_URL or data/ledger.db)")
+    parser.add_argument("--lang", choices=("vi", "en"), default="en", help="language of messages")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init", help="create or upgrade the schema")
+    demo = commands.add_parser("demo", help="load the demo ledger into an empty database")
+    demo.add_argument("--password", default="demo", help="password of the demo users (default: demo)")
+    commands.add_parser("verify", help="verify the audit chain and the audited rows")
+    user = commands.add_parser("user", help="manage users")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    add = user_commands.add_parser("add", help="add a user; the password is read from stdin")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=("admin", "officer", "leader", "auditor"))
+    add.add_argument("--unit", help="unit code (required except for admin)")
+    add.add_argument("--name", default="", help="full name")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    db = Database(args.db)
+    try:
+        if args.command == "init":
+            schema.upgrade(db)
+            print(f"schema up to date: {db.engine.url.render_as_string(hide_password=True)}")
+            return 0
+        if not schema.has_schema(db):
+            schema.upgrade(db)
+        if args.command == "demo":
+            from ledger.demo import load_demo
+
+            counts = load_demo(db, password=args.password)
+            print("demo loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+            return 0
+        if args.command == "verify":
+            with db.read() as session:
+                result = audit.verify(session)
+            print(result.summary())
+            return 0 if result.ok else 1
+        if args.command == "user" and args.user_command == "add":
+            from ledger.users import create_user
+
+            password = sys.stdin.readline().rstrip("\r\n")
+            create_user(db, SYSTEM, args.username, args.role, password, unit_code=args.unit, full_name=args.name)
+            print(f"user {args.username} added ({args.role})")
+            return 0
+    except LedgerError as error:
+        for message in error.messages(args.lang):
+            print(f"error: {message}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    return 2

@@ -1,0 +1,98 @@
+"""Engine and transactions: SQLite (embedded default) or PostgreSQL, chosen by URL.
+
+Write transactions are serialised so that the audit chain stays linear and balance checks see
+committed state: on SQLite by ``BEGIN IMMEDIATE`` (a deferred BEGIN would fail later with
+"database is locked" when two sessions upgrade to writers), on PostgreSQL by a transaction-level
+advisory lock taken first thing in the transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_URL = f"sqlite:///{PROJECT_DIR / 'data' / 'ledger.db'}"
+WRITE_LOCK_KEY = 837_2022  # any constant: the one advisory lock all writers share
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def database_url(explicit: str | None = None) -> str:
+    """The URL to use: explicit argument, else LEDGER_DATABASE_URL, else the embedded SQLite file."""
+    url = explicit or os.environ.get("LEDGER_DATABASE_URL") or DEFAULT_URL
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, emit BEGIN (so that it can be IMMEDIATE).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn):
+        if conn.get_execution_options().get("ledger_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        _configure_sqlite(engine)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+class Database:
+    """The ledger's database: hands out read sessions and serialised write transactions."""
+
+    def __init__(self, url: str | None = None, engine: Engine | None = None):
+        self.engine = engine or make_engine(url)
+        self.url = str(self.engine.url)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(ledger_write=True), expire_on_commit=False
+        )
+        # Bumped on every committed write by this process; caches key on it.
+        self.generation = 0
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self._read_sessions() as session:
+            yield session
+            session.rollback()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that holds the ledger's write lock; commits on success, else rolls back."""
+        with self._write_sessions() as session:
+            with session.begin():
+                if not self.is_sqlite:
+                    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+                yield session
+            self.generation += 1
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,218 @@
+"""Vietnamese and English texts of the ledger: messages and screen labels, looked up by key.
+
+Vietnamese is the default language; English is the switch. A missing English text falls back to
+Vietnamese, a missing key shows the key itself (visible in tests, never a crash).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES = ("vi", "en")
+DEFAULT_LANGUAGE = "vi"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # --- amounts, dates, codes -------------------------------------------------------------
+    "amount.required": {"vi": "Chưa nhập số tiền.", "en": "The amount is missing."},
+    "amount.not_integer": {
+        "vi": "Số tiền phải là số nguyên đồng (giá trị đã nhập: {value}).",
+        "en": "The amount must be a whole number of đồng (value given: {value}).",
+    },
+    "amount.fractional": {
+        "vi": "Số tiền không được có phần lẻ dưới một đồng (giá trị đã nhập: {value}).",
+        "en": "The amount may not have a fraction of a đồng (value given: {value}).",
+    },
+    "amount.negative": {
+        "vi": "Số tiền không được âm (giá trị đã nhập: {value}).",
+        "en": "The amount may not be negative (value given: {value}).",
+    },
+    "amount.zero": {"vi": "Số tiền điều chỉnh phải khác 0.", "en": "The adjustment amount must not be zero."},
+    "amount.too_large": {
+        "vi": "Số tiền {value} vượt quá giới hạn {limit} đ.",
+        "en": "The amount {value} exceeds the limit of {limit} đ.",
+    },
+    "date.required": {"vi": "Chưa nhập ngày.", "en": "The date is missing."},
+    "date.invalid": {
+        "vi": "Ngày không hợp lệ, cần dạng dd/mm/yyyy (giá trị đã nhập: {value}).",
+        "en": "Invalid date, expected dd/mm/yyyy (value given: {value}).",
+    },
+    "date.outside_year": {
+        "vi": "Ngày {date} không thuộc năm ngân sách {year}.",
+        "en": "The date {date} is not in fiscal year {year}.",
+    },
+    "date.future": {
+        "vi": "Ngày {date} ở tương lai.",
+        "en": "The date {date} is in the future.",
+    },
+    "year.invalid": {
+        "vi": "Năm phải là số có bốn chữ số (giá trị đã nhập: {value}).",
+        "en": "The year must have four digits (value given: {value}).",
+    },
+    "year.unknown": {
+        "vi": "Năm ngân sách {year} chưa được mở trong hệ thống.",
+        "en": "Fiscal year {year} has not been opened in the ledger.",
+    },
+    "year.closed": {
+        "vi": "Năm ngân sách {year} đã khóa sổ.",
+        "en": "Fiscal year {year} is closed.",
+    },
+    "year.exists": {"vi": "Năm ngân sách {year} đã có.", "en": "Fiscal year {year} already exists."},
+    "code.unknown": {
+        "vi": "Mã {what} không có trong danh mục: {value}.",
+        "en": "Unknown {what} code: {value}.",
+    },
+    "text.required": {"vi": "Chưa nhập {what}.", "en": "The {what} is missing."},
+    "text.too_long": {
+        "vi": "{what} dài quá {limit} ký tự.",
+        "en": "The {what} is longer than {limit} characters.",
+    },
+    "code.format": {
+        "vi": "{what} chỉ gồm chữ không dấu, số, '-', '_', '.', '/' và tối đa {limit} ký tự (giá trị đã nhập: {value}).",
+        "en": "The {what} may hold only letters, digits, '-', '_', '.', '/' and at most {limit} characters (value given: {value}).",
+    },
+    "sector.format": {
+        "vi": "Loại-Khoản phải có dạng 3 chữ số-3 chữ số, ví dụ 160-171 (giá trị đã nhập: {value}).",
+        "en": "The sector code must look like 3 digits-3 digits, e.g. 160-171 (value given: {value}).",
+    },
+    "sector.unknown": {
+        "vi": "Loại-Khoản {value} không có trong Mục lục NSNN năm {year}.",
+        "en": "Sector code {value} is not in the {year} budget classification.",
+    },
+    "sub_item.format": {
+        "vi": "Tiểu mục phải gồm 4 chữ số (giá trị đã nhập: {value}).",
+        "en": "The sub-item must have 4 digits (value given: {value}).",
+    },
+    "sub_item.unknown": {
+        "vi": "Tiểu mục {value} không có trong Mục lục NSNN năm {year}.",
+        "en": "Sub-item {value} is not in the {year} budget classification.",
+    },
+    "chapter.format": {
+        "vi": "Mã chương phải gồm 3 chữ số: 001–399 (trung ương) hoặc 400–599 (địa phương) (giá trị đã nhập: {value}).",
+        "en": "The chapter code must be 3 digits: 001–399 (central) or 400–599 (local) (value given: {value}).",
+    },
+    # --- units, users, policies ----------------------------------------------------------
+    "unit.unknown": {"vi": "Không có đơn vị mã {value}.", "en": "There is no unit with code {value}."},
+    "unit.exists": {"vi": "Đã có đơn vị mã {value}.", "en": "A unit with code {value} already exists."},
+    "unit.kind": {"vi": "Loại đơn vị không hợp lệ: {value}.", "en": "Invalid unit type: {value}."},
+    "unit.cycle": {
+        "vi": "Đơn vị cấp trên không thể là chính nó hoặc một đơn vị trực thuộc nó.",
+        "en": "A unit's parent cannot be itself or one of its subordinate units.",
+    },
+    "unit.control": {
+        "vi": "Chế độ kiểm soát cam kết phải là 'block' hoặc 'warn'.",
+        "en": "Commitment control must be 'block' or 'warn'.",
+    },
+    "unit.advance_pct": {
+        "vi": "Tỷ lệ tạm ứng tối đa phải từ 0 đến 100%.",
+        "en": "The advance limit must be between 0 and 100%.",
+    },
+    "user.exists": {"vi": "Tên đăng nhập {value} đã có.", "en": "The username {value} is taken."},
+    "user.unknown": {"vi": "Không có người dùng {value}.", "en": "There is no user {value}."},
+    "user.role": {
+        "vi": "Vai trò không hợp lệ: {value} (admin, officer, leader, auditor).",
+        "en": "Invalid role: {value} (admin, officer, leader, auditor).",
+    },
+    "user.unit_required": {
+        "vi": "Người dùng vai trò {role} phải thuộc một đơn vị.",
+        "en": "A user with role {role} must belong to a unit.",
+    },
+    "user.username": {
+        "vi": "Tên đăng nhập chỉ gồm chữ thường không dấu, số, '.', '_' và '-' (3–64 ký tự).",
+        "en": "A username holds only lowercase letters, digits, '.', '_' and '-' (3–64 characters).",
+    },
+    "user.password_short": {
+        "vi": "Mật khẩu phải có ít nhất {limit} ký tự.",
+        "en": "The password must have at least {limit} characters.",
+    },
+    "user.last_admin": {
+        "vi": "Không thể khóa hoặc hạ quyền quản trị viên cuối cùng.",
+        "en": "The last active administrator cannot be deactivated or demoted.",
+    },
+    "policy.exists": {"vi": "Đã có chính sách mã {value}.", "en": "A policy with code {value} already exists."},
+    "policy.unknown": {"vi": "Không có chính sách {value}.", "en": "There is no policy {value}."},
+    # --- sign-in and permissions -----------------------------------------------------------
+    "auth.failed": {
+        "vi": "Tên đăng nhập hoặc mật khẩu không đúng.",
+        "en": "Wrong username or password.",
+    },
+    "auth.setup_done": {
+        "vi": "Hệ thống đã có quản trị viên.",
+        "en": "The ledger already has an administrator.",
+    },
+    "perm.read_only": {
+        "vi": "Vai trò {role} chỉ được xem, không được ghi sổ.",
+        "en": "The {role} role may read but not write.",
+    },
+    "perm.outside_unit": {
+        "vi": "Bạn chỉ được ghi sổ cho đơn vị {own} và các đơn vị trực thuộc; {unit} nằm ngoài phạm vi đó.",
+        "en": "You may write only for {own} and its subordinate units; {unit} is outside that scope.",
+    },
+    "perm.admin_only": {
+        "vi": "Chỉ quản trị viên được làm việc này.",
+        "en": "Only an administrator may do this.",
+    },
+    "perm.admin_no_ledger": {
+        "vi": "Quản trị viên quản lý người dùng và danh mục, không ghi sổ ngân sách.",
+        "en": "Administrators manage users and catalogues; they do not post to the ledger.",
+    },
+    "perm.inactive": {"vi": "Tài khoản đã bị khóa.", "en": "The account is deactivated."},
+    # --- budget lines and adjustments -----------------------------------------------------
+    "line.exists": {
+        "vi": "Mã dòng {code} đã có trong năm {year}.",
+        "en": "Line code {code} already exists in {year}.",
+    },
+    "line.unknown": {"vi": "Không có dòng dự toán {value}.", "en": "There is no budget line {value}."},
+    "line.below_used": {
+        "vi": "Dòng {line}: dự toán sau điều chỉnh {allocated} đ thấp hơn số đã cam kết và chi {used} đ.",
+        "en": "Line {line}: the allocation after adjustment, {allocated} đ, is below what is committed and paid, {used} đ.",
+    },
+    "line.below_zero": {
+        "vi": "Dòng {line}: điều chỉnh {amount} đ làm dự toán còn {allocated} đ, âm.",
+        "en": "Line {line}: adjusting by {amount} đ would leave an allocation of {allocated} đ, below zero.",
+    },
+    "adjustment.decision_required": {
+        "vi": "Điều chỉnh dự toán phải có số quyết định.",
+        "en": "An adjustment needs a decision number.",
+    },
+    "adjustment.unknown": {"vi": "Không có điều chỉnh {value}.", "en": "There is no adjustment {value}."},
+    "adjustment.already_reversed": {
+        "vi": "Điều chỉnh này đã được đảo trước đó.",
+        "en": "This adjustment has already been reversed.",
+    },
+    "adjustment.is_reversal": {
+        "vi": "Không đảo một bút toán đảo; hãy nhập điều chỉnh mới.",
+        "en": "A reversal cannot be reversed; enter a new adjustment instead.",
+    },
+    "transfer.same_line": {
+        "vi": "Dòng chuyển đi và dòng nhận phải khác nhau.",
+        "en": "The source and target lines must differ.",
+    },
+    "transfer.year": {
+        "vi": "Chỉ điều chuyển giữa các dòng cùng năm ngân sách.",
+        "en": "Transfers are only between lines of the same fiscal year.",
+    },
+    "transfer.source": {
+        "vi": "Không điều chuyển giữa nguồn {a} và nguồn {b}: nguồn XHH tách riêng với NSNN.",
+        "en": "No transfer between source {a} and source {b}: XHH money stays apart from NSNN.",
+    },
+    "transfer.positive": {
+        "vi": "Số tiền điều chuyển phải lớn hơn 0.",
+        "en": "The transfer amount must be above zero.",
+    },
+    "demo.not_empty": {
+        "vi": "Cơ sở dữ liệu đã có dữ liệu; chỉ nạp dữ liệu mẫu vào cơ sở dữ liệu trống.",
+        "en": "The database is not empty; the demo loads only into an empty database.",
+    },
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
+    """The text for ``key`` in ``lang``, with ``params`` filled in."""
+    entry = MESSAGES.get(key)
+    if entry is None:
+        return key
+    template = entry.get(lang) or entry[DEFAULT_LANGUAGE]
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError):
+        return template

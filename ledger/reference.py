@@ -1,0 +1,281 @@
+"""Reference data: units and their tree, fiscal years, policies, categories, sources, stages and the
+state budget classification. Catalogue changes are admin-only and audited like everything else.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from ledger import audit
+from ledger.auth import SYSTEM, Actor, require_admin, scope_unit_ids, subtree
+from ledger.db import Database
+from ledger.errors import NotFound, ValidationError, problem
+from ledger.models import CONTROL_MODES, UNIT_KINDS, BudgetCode, Category, FiscalYear, Policy, Source, Stage, Unit
+from ledger.validation import Problems
+
+CHAPTER_PATTERN = re.compile(r"^\d{3}$")
+
+
+@dataclass(frozen=True)
+class CodeLabel:
+    code: str
+    label_vi: str
+    label_en: str
+
+    def label(self, lang: str = "vi") -> str:
+        return self.label_en if lang == "en" else self.label_vi
+
+
+def _catalogue(session: Session, model) -> list[CodeLabel]:
+    rows = session.scalars(select(model).order_by(model.sort_order, model.code))
+    return [CodeLabel(r.code, r.label_vi, r.label_en) for r in rows]
+
+
+def categories(session: Session) -> list[CodeLabel]:
+    return _catalogue(session, Category)
+
+
+def sources(session: Session) -> list[CodeLabel]:
+    return _catalogue(session, Source)
+
+
+def stages(session: Session) -> list[CodeLabel]:
+    return _catalogue(session, Stage)
+
+
+def valid_budget_code(session: Session, kind: str, code: str, year: int) -> bool:
+    return (
+        session.scalar(
+            select(BudgetCode.id).where(
+                BudgetCode.kind == kind,
+                BudgetCode.code == code,
+                BudgetCode.valid_from <= year,
+                or_(BudgetCode.valid_to.is_(None), BudgetCode.valid_to >= year),
+            )
+        )
+        is not None
+    )
+
+
+def budget_codes(session: Session, kind: str, year: int) -> list[tuple[str, str]]:
+    rows = session.execute(
+        select(BudgetCode.code, BudgetCode.label_vi)
+        .where(
+            BudgetCode.kind == kind,
+            BudgetCode.valid_from <= year,
+            or_(BudgetCode.valid_to.is_(None), BudgetCode.valid_to >= year),
+        )
+        .order_by(BudgetCode.code)
+    )
+    return [(c, label) for c, label in rows]
+
+
+# --- units ------------------------------------------------------------------------------------
+
+def unit_by_code(session: Session, code: str) -> Unit | None:
+    return session.scalars(select(Unit).where(Unit.code == (code or "").strip())).first()
+
+
+def units_in_scope(session: Session, actor: Actor) -> list[Unit]:
+    """Units the actor may read, in tree order (parents before children)."""
+    scope = scope_unit_ids(session, actor)
+    units = list(session.scalars(select(Unit).order_by(Unit.code)))
+    if scope is not None:
+        units = [u for u in units if u.id in scope]
+    by_parent: dict[int | None, list[Unit]] = {}
+    ids = {u.id for u in units}
+    for u in units:
+        by_parent.setdefault(u.parent_id if u.parent_id in ids else None, []).append(u)
+    ordered: list[Unit] = []
+
+    def walk(parent: int | None) -> None:
+        for child in by_parent.get(parent, []):
+            ordered.append(child)
+            walk(child.id)
+
+    walk(None)
+    return ordered
+
+
+def unit_depths(units: list[Unit]) -> dict[int, int]:
+    """Depth of each unit inside the given list (roots of the list at 0), for indented display."""
+    ids = {u.id: u for u in units}
+    depths: dict[int, int] = {}
+    for u in units:
+        depth, parent = 0, u.parent_id
+        while parent in ids:
+            depth += 1
+            parent = ids[parent].parent_id
+        depths[u.id] = depth
+    return depths
+
+
+def _check_unit_fields(session: Session, found: Problems, data: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    clean["name"] = found.text(data.get("name"), "name", "tên đơn vị", limit=255)
+    kind = (data.get("kind") or "subunit").strip()
+    if kind not in UNIT_KINDS:
+        found.append(problem("unit.kind", "kind", value=kind))
+    clean["kind"] = kind
+    chapter = (data.get("chapter_code") or "").strip() or None
+    if chapter is not None and (not CHAPTER_PATTERN.match(chapter) or not 1 <= int(chapter) <= 599):
+        found.append(problem("chapter.format", "chapter_code", value=chapter))
+    clean["chapter_code"] = chapter
+    control = (data.get("commitment_control") or "block").strip()
+    if control not in CONTROL_MODES:
+        found.append(problem("unit.control", "commitment_control"))
+    clean["commitment_control"] = control
+    pct = data.get("advance_limit_pct", 50)
+    if not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= 100:
+        found.append(problem("unit.advance_pct", "advance_limit_pct"))
+    clean["advance_limit_pct"] = pct
+    parent_code = (data.get("parent_code") or "").strip()
+    clean["parent_id"] = None
+    if parent_code:
+        parent = unit_by_code(session, parent_code)
+        if parent is None:
+            found.append(problem("unit.unknown", "parent_code", value=parent_code))
+        else:
+            clean["parent_id"] = parent.id
+    return clean
+
+
+def create_unit(db: Database, actor: Actor, **data: Any) -> Unit:
+    """Add a unit (admin). Fields: code, name, kind, parent_code, chapter_code, commitment_control,
+    advance_limit_pct."""
+    with db.write() as session:
+        require_admin(session, actor)
+        found = Problems()
+        code = found.code(data.get("code"), "code", "mã đơn vị")
+        clean = _check_unit_fields(session, found, data)
+        if code and unit_by_code(session, code):
+            found.append(problem("unit.exists", "code", value=code))
+        found.raise_if_any()
+        unit = Unit(code=code, **clean)
+        session.add(unit)
+        audit.record_change(session, actor.username, "unit.create", unit, None)
+        return unit
+
+
+def update_unit(db: Database, actor: Actor, code: str, **data: Any) -> Unit:
+    """Change a unit's name, type, parent, chapter and controls (admin); its code stays."""
+    with db.write() as session:
+        require_admin(session, actor)
+        unit = unit_by_code(session, code)
+        if unit is None:
+            raise NotFound(problem("unit.unknown", value=code))
+        before = audit.snapshot(unit)
+        merged = {
+            "name": unit.name,
+            "kind": unit.kind,
+            "chapter_code": unit.chapter_code,
+            "commitment_control": unit.commitment_control,
+            "advance_limit_pct": unit.advance_limit_pct,
+            "parent_code": unit.parent.code if unit.parent else "",
+        } | data
+        found = Problems()
+        clean = _check_unit_fields(session, found, merged)
+        if clean["parent_id"] is not None and clean["parent_id"] in subtree(session, unit.id):
+            found.append(problem("unit.cycle", "parent_code"))
+        found.raise_if_any()
+        for key, value in clean.items():
+            setattr(unit, key, value)
+        audit.record_change(session, actor.username, "unit.update", unit, before)
+        return unit
+
+
+# --- fiscal years -----------------------------------------------------------------------------
+
+def fiscal_years(session: Session) -> list[FiscalYear]:
+    return list(session.scalars(select(FiscalYear).order_by(FiscalYear.year.desc())))
+
+
+def open_year(db: Database, actor: Actor, year: int) -> FiscalYear:
+    with db.write() as session:
+        require_admin(session, actor)
+        if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+            raise ValidationError(problem("year.invalid", "year", value=year))
+        if session.get(FiscalYear, year):
+            raise ValidationError(problem("year.exists", "year", year=year))
+        fiscal_year = FiscalYear(year=year, is_open=True)
+        session.add(fiscal_year)
+        audit.record_change(session, actor.username, "fiscal_year.open", fiscal_year, None)
+        return fiscal_year
+
+
+def set_year_open(db: Database, actor: Actor, year: int, is_open: bool) -> FiscalYear:
+    with db.write() as session:
+        require_admin(session, actor)
+        fiscal_year = session.get(FiscalYear, year)
+        if fiscal_year is None:
+            raise NotFound(problem("year.unknown", year=year))
+        before = audit.snapshot(fiscal_year)
+        fiscal_year.is_open = is_open
+        audit.record_change(session, actor.username, "fiscal_year.reopen" if is_open else "fiscal_year.close", fiscal_year, before)
+        return fiscal_year
+
+
+# --- policies ---------------------------------------------------------------------------------
+
+def policies_in_scope(session: Session, actor: Actor) -> list[Policy]:
+    """Policies owned by a unit in scope, or by an ancestor of it (a ministry's policy is its units' too)."""
+    scope = scope_unit_ids(session, actor)
+    rows = list(session.scalars(select(Policy).order_by(Policy.code)))
+    if scope is None:
+        return rows
+    ancestors = set(scope)
+    if actor.unit_id is not None:
+        parent = session.get(Unit, actor.unit_id)
+        while parent is not None:
+            ancestors.add(parent.id)
+            parent = parent.parent
+    return [p for p in rows if p.owner_unit_id in ancestors]
+
+
+def policy_by_code(session: Session, code: str) -> Policy | None:
+    return session.scalars(select(Policy).where(Policy.code == (code or "").strip())).first()
+
+
+def create_policy(db: Database, actor: Actor, code: str, name: str, owner_unit_code: str) -> Policy:
+    with db.write() as session:
+        require_admin(session, actor)
+        found = Problems()
+        clean_code = found.code(code, "code", "mã chính sách")
+        clean_name = found.text(name, "name", "tên chính sách", limit=255)
+        owner = unit_by_code(session, owner_unit_code)
+        if owner is None:
+            found.append(problem("unit.unknown", "owner_unit_code", value=owner_unit_code))
+        if clean_code and policy_by_code(session, clean_code):
+            found.append(problem("policy.exists", "code", value=clean_code))
+        found.raise_if_any()
+        policy = Policy(code=clean_code, name=clean_name, owner_unit_id=owner.id)
+        session.add(policy)
+        audit.record_change(session, actor.username, "policy.create", policy, None)
+        return policy
+
+
+__all__ = [
+    "SYSTEM",
+    "CodeLabel",
+    "budget_codes",
+    "categories",
+    "create_policy",
+    "create_unit",
+    "fiscal_years",
+    "open_year",
+    "policies_in_scope",
+    "policy_by_code",
+    "set_year_open",
+    "sources",
+    "stages",
+    "unit_by_code",
+    "unit_depths",
+    "units_in_scope",
+    "update_unit",
+    "valid_budget_code",
+]
