@@ -129,6 +129,8 @@ class VerifyResult:
     def summary(self) -> str:
         if self.ok:
             return f"OK: {self.events} events, {self.rows} audited rows match, head {self.head_hash}"
+        if self.broken_seq is None:  # a row with no event at all: there is no event to name
+            return f"BROKEN: {self.reason}"
         return f"BROKEN at event {self.broken_seq}: {self.reason}"
 
 

@@ -14,11 +14,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import BigInteger, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from ledger import audit
 from ledger.auth import SYSTEM, Actor, current_user, require_writer, scope_unit_ids, subtree
+from ledger.balances import line_balance
 from ledger.db import Database
 from ledger.errors import NotFound, PermissionDenied, ValidationError, problem
 from ledger.formatting import format_amount, parse_year
@@ -46,16 +47,18 @@ def resolve_code(session: Session, model, value: Any) -> str | None:
 
 # --- reading ----------------------------------------------------------------------------------
 
+def _sum_amounts():
+    """SUM of adjustment amounts as a BIGINT: PostgreSQL's SUM(bigint) is NUMERIC (a Decimal in Python)."""
+    return cast(func.sum(Adjustment.amount), BigInteger)
+
+
 def adjustments_total(session: Session, line_id: int) -> int:
-    return session.scalar(select(func.coalesce(func.sum(Adjustment.amount), 0)).where(Adjustment.line_id == line_id)) or 0
+    return session.scalar(select(func.coalesce(_sum_amounts(), 0)).where(Adjustment.line_id == line_id)) or 0
 
 
 def line_used(session: Session, line_id: int) -> int:
-    """What is committed or paid on a line: the floor its allocation may not go below.
-
-    Commitments and payments arrive with orders; until then nothing is used.
-    """
-    return 0
+    """What is committed or paid on a line: the floor its allocation may not go below."""
+    return line_balance(session, line_id).used
 
 
 def line_allocated(session: Session, line: BudgetLine) -> int:
@@ -64,7 +67,7 @@ def line_allocated(session: Session, line: BudgetLine) -> int:
 
 def _adjustment_sums():
     return (
-        select(Adjustment.line_id, func.sum(Adjustment.amount).label("adjustments"))
+        select(Adjustment.line_id, _sum_amounts().label("adjustments"))
         .group_by(Adjustment.line_id)
         .subquery()
     )
@@ -403,6 +406,7 @@ def reverse_adjustment(db: Database, actor: Actor, adjustment_id: int, reason: A
         if original is None:
             require_writer_any(session, actor)
             raise NotFound(problem("adjustment.unknown", value=adjustment_id))
+        require_writer(session, actor, original.line.unit_id)
         legs = [original]
         if original.transfer_key:
             legs = list(session.scalars(select(Adjustment).where(Adjustment.transfer_key == original.transfer_key, Adjustment.reverses_id.is_(None))))
@@ -416,6 +420,7 @@ def reverse_adjustment(db: Database, actor: Actor, adjustment_id: int, reason: A
         found = Problems()
         why = found.text(reason, "reason", "lý do", limit=2000)
         when = found.date(date or min(dt.date.today(), dt.date(original.line.year, 12, 31)), "date", year=original.line.year)
+        _open_year(session, found, original.line.year)
         found.raise_if_any()
         new_key = str(uuid.uuid4()) if original.transfer_key else None
         # Post the increase first so that reversing a transfer never dips a line below zero on the way.

@@ -69,9 +69,9 @@ DEMO_USERS = [
 # Units that hold lines, with the line kinds they use (indexes into LINE_KINDS).
 UNIT_LINES = {
     "BYT": (0, 1, 3, 6),
-    "BYT-VP": (2, 5),
+    "BYT-VP": (0, 2, 5),
     "BYT-TT": (0, 2, 4, 7),
-    "BYT-KCB": (3, 5),
+    "BYT-KCB": (3, 4, 5),
     "HNI": (0, 1, 2, 3, 6),
     "HCM": (0, 1, 3, 4, 6),
     "DNG": (0, 2, 3, 5, 7),
@@ -175,4 +175,189 @@ def load_demo(db: Database, password: str = "demo", today: dt.date | None = None
         when = min(dt.date(DEMO_YEARS[-1], 9, 10), today)
         transfer_in(session, SYSTEM, tt_lines[0].id, tt_lines[1].id, 20_000_000, when, "215/QĐ-BYT", "Điều chuyển kinh phí từ đặt hàng báo chí sang tập huấn")
         counts["adjustments"] += 2
+        counts.update(_load_spending(session, rng, lines_by_year, today))
     return counts
+
+
+# code, name, media type, governing body, level
+DEMO_PRESS_AGENCIES = [
+    ("NHANDAN", "Báo Nhân Dân", "newspaper", "Ban Chấp hành Trung ương Đảng", "central"),
+    ("VTV", "Đài Truyền hình Việt Nam", "television", "Chính phủ", "central"),
+    ("VOV", "Đài Tiếng nói Việt Nam", "radio", "Chính phủ", "central"),
+    ("TTXVN", "Thông tấn xã Việt Nam", "news_agency", "Chính phủ", "central"),
+    ("VIETNAMPLUS", "Báo điện tử VietnamPlus", "online", "Thông tấn xã Việt Nam", "central"),
+    ("SKDS", "Báo Sức khỏe và Đời sống", "newspaper", "Bộ Y tế", "central"),
+    ("TUOITRE", "Báo Tuổi Trẻ", "newspaper", "Thành đoàn Thành phố Hồ Chí Minh", "local"),
+    ("THANHNIEN", "Báo Thanh Niên", "newspaper", "Trung ương Hội Liên hiệp Thanh niên Việt Nam", "central"),
+    ("VNEXPRESS", "Báo điện tử VnExpress", "online", "Bộ Khoa học và Công nghệ", "central"),
+    ("TCCS", "Tạp chí Cộng sản", "magazine", "Ban Chấp hành Trung ương Đảng", "central"),
+    ("HANOIMOI", "Báo Hà Nội Mới", "newspaper", "Thành ủy Hà Nội", "local"),
+    ("HANOITV", "Đài Phát thanh và Truyền hình Hà Nội", "television", "UBND thành phố Hà Nội", "local"),
+    ("HTV", "Đài Truyền hình Thành phố Hồ Chí Minh", "television", "UBND Thành phố Hồ Chí Minh", "local"),
+    ("BAODANANG", "Báo và Phát thanh, Truyền hình Đà Nẵng", "newspaper", "Thành ủy Đà Nẵng", "local"),
+]
+PRESS_BY_UNIT = {
+    "BYT": ["NHANDAN", "VTV", "VOV", "SKDS", "VIETNAMPLUS"],
+    "BYT-TT": ["SKDS", "VNEXPRESS", "THANHNIEN", "TCCS"],
+    "HNI": ["HANOIMOI", "HANOITV", "NHANDAN"],
+    "HCM": ["TUOITRE", "HTV", "THANHNIEN"],
+    "DNG": ["BAODANANG", "VOV", "TTXVN"],
+}
+PRODUCTS = [
+    ("Bài viết chuyên đề", "bài", (4_000_000, 15_000_000)),
+    ("Phóng sự truyền hình", "phóng sự", (25_000_000, 60_000_000)),
+    ("Tọa đàm trực tuyến", "chương trình", (40_000_000, 90_000_000)),
+    ("Tin phát thanh", "tin", (1_500_000, 4_000_000)),
+    ("Infographic, video ngắn", "sản phẩm", (6_000_000, 20_000_000)),
+]
+VENDORS = ["Công ty CP Công nghệ Reputa", "Viettel Cyberspace Center", "Công ty CP Truyền thông VCCorp", "Trung tâm Nghiên cứu dư luận xã hội"]
+SERVICE_FOR_KIND = {3: "RA_QUET", 4: "THAM_DO"}
+DONORS = ["Tổ chức Y tế Thế giới (WHO)", "Quỹ Nhi đồng Liên hợp quốc (UNICEF)", "Tổng công ty Viễn thông MobiFone", "Ngân hàng TMCP Ngoại thương Việt Nam"]
+
+
+def _load_spending(session, rng: random.Random, lines_by_year: dict[int, list[BudgetLine]], today: dt.date) -> dict[str, int]:
+    """Orders, courses, IT contracts, contributions and payments on every demo line, through the services."""
+    from ledger import spending as sp
+    from ledger.balances import line_balance
+
+    counts = {"press_agencies": 0, "commitments": 0, "payments": 0, "acceptances": 0, "contributions": 0}
+    for code, name, media, governing, level in DEMO_PRESS_AGENCIES:
+        sp.create_press_agency.in_session(session, SYSTEM, code, name, media, governing, level)
+        counts["press_agencies"] += 1
+    # Da Nang runs commitment control in warn mode: its excess below is recorded, not refused.
+    danang = session.scalars(select(Unit).where(Unit.code == "DNG")).one()
+    before = audit.snapshot(danang)
+    danang.commitment_control = "warn"
+    audit.record_change(session, SYSTEM.username, "unit.update", danang, before)
+
+    def day(year: int, month: int, dom: int) -> dt.date:
+        return min(dt.date(year, month, dom), today)
+
+    voucher = iter(range(1, 10_000))
+    for year, lines in lines_by_year.items():
+        last_month = 10 if year == today.year else 12
+        for line in lines:
+            unit_code = line.code.rsplit("-", 2)[0]
+            available = line_balance(session, line.id).available
+            if line.source_code == "XHH":
+                received = available * rng.choice((70, 80, 100)) // 100 // 1_000_000 * 1_000_000
+                sp.record_contribution.in_session(
+                    session, SYSTEM, year=year, voucher_no=f"XHH-{year}-{next(voucher):04d}", line=line.id,
+                    date=day(year, 2, 10 + rng.randrange(15)), donor=rng.choice(DONORS), amount=received,
+                )
+                counts["contributions"] += 1
+                available = min(available, received)
+            if line.category_code == "BAO_CHI":
+                agencies = PRESS_BY_UNIT.get(unit_code, ["NHANDAN", "VTV", "VOV"])
+                for number in range(1, rng.choice((2, 3)) + 1):
+                    budget = available // (4 - number) if number < 3 else available
+                    items = []
+                    for product, unit_name, (low, high) in rng.sample(PRODUCTS, 2):
+                        price = _round_amount(rng, low, high) if high >= 10_000_000 else rng.randrange(low // 100_000, high // 100_000) * 100_000
+                        quantity = max(1, min(20, budget // 2 // max(price, 1)))
+                        items.append({"product": product, "quantity": quantity, "unit_of_measure": unit_name, "unit_price": price})
+                    value = sum(i["quantity"] * i["unit_price"] for i in items)
+                    if value > available or value <= 0:
+                        continue
+                    order = sp.create_order.in_session(
+                        session, SYSTEM, year=year, reference=f"DH-{line.code}-{number}", line=line.id,
+                        press_agency=rng.choice(agencies), description=f"{line.description} (đợt {number})",
+                        stage=rng.choice(("HOACH_DINH", "BAN_HANH", "THUC_THI")), items=items,
+                    )
+                    counts["commitments"] += 1
+                    available -= value
+                    _run_commitment(session, sp, order, year, rng, voucher, counts, day, last_month)
+            elif line.category_code == "DAO_TAO":
+                cost = available * rng.choice((60, 75, 90)) // 100 // 1_000_000 * 1_000_000
+                start = day(year, rng.randrange(3, last_month), 5)
+                course = sp.create_course.in_session(
+                    session, SYSTEM, year=year, reference=f"KH-{line.code}", line=line.id,
+                    title="Tập huấn kỹ năng phát ngôn và xử lý khủng hoảng truyền thông", start_date=start,
+                    end_date=start + dt.timedelta(days=2), participants=rng.randrange(30, 120), cost=cost,
+                    stage="THUC_THI",
+                )
+                counts["commitments"] += 1
+                _run_commitment(session, sp, course, year, rng, voucher, counts, day, last_month)
+            elif line.category_code == "CNTT":
+                service = "RA_QUET" if "Rà quét" in line.description else "THAM_DO"
+                start, end = dt.date(year, 3, 1), dt.date(year, 12, 31)
+                if service == "RA_QUET" and year == min(lines_by_year):
+                    end = dt.date(year + 1, 2, 28)  # a monitoring contract running into the next year
+                total = available * rng.choice((80, 95)) // 100 // 1_000_000 * 1_000_000
+                portion = sp.year_portion(total, start, end, year)
+                if portion > available:
+                    total = total * available // portion
+                contract = sp.create_it_contract.in_session(
+                    session, SYSTEM, year=year, reference=f"CNTT-{line.code}", line=line.id, vendor=rng.choice(VENDORS),
+                    service_type=service, stage=rng.choice(("BAN_HANH", "THUC_THI")), start_date=start, end_date=end,
+                    value=total,
+                )
+                counts["commitments"] += 1
+                _run_commitment(session, sp, contract, year, rng, voucher, counts, day, last_month)
+            else:
+                for month in sorted(rng.sample(range(2, last_month + 1), 3)):
+                    amount = available // 4 // 100_000 * 100_000
+                    if amount <= 0:
+                        break
+                    sp.record_payment.in_session(
+                        session, SYSTEM, year=year, voucher_no=f"C-{year}-{next(voucher):04d}", date=day(year, month, 20),
+                        kind="THANH_TOAN", line=line.id, amount=amount,
+                    )
+                    available -= amount
+                    counts["payments"] += 1
+
+    # The special cases every demo should show.
+    last_year = max(lines_by_year)
+    hcm_press = next(line for line in lines_by_year[last_year] if line.code.startswith("HCM-") and line.category_code == "BAO_CHI")
+    cancelled = sp.create_order.in_session(
+        session, SYSTEM, year=last_year, reference="DH-HCM-HUY", line=hcm_press.id, press_agency="TUOITRE",
+        description="Chuyên trang Nghị quyết 98 (hủy do điều chỉnh kế hoạch)", value=45_000_000, stage="THUC_THI",
+    )
+    sp.sign.in_session(session, SYSTEM, cancelled.id, day(last_year, 4, 2))
+    sp.cancel.in_session(session, SYSTEM, cancelled.id, "Điều chỉnh kế hoạch truyền thông, không thực hiện")
+    counts["commitments"] += 1
+    dng_press = next(line for line in lines_by_year[last_year] if line.code.startswith("DNG-") and line.category_code == "BAO_CHI")
+    over = line_balance(session, dng_press.id).available + 15_000_000
+    excess_order = sp.create_order.in_session(
+        session, SYSTEM, year=last_year, reference="DH-DNG-VUOT", line=dng_press.id, press_agency="BAODANANG",
+        description="Tuyên truyền Nghị quyết 136 dịp cao điểm (vượt dự toán, chờ bổ sung)", value=over, stage="THUC_THI",
+    )
+    sp.sign.in_session(session, SYSTEM, excess_order.id, day(last_year, 9, 15))
+    counts["commitments"] += 1
+    return counts
+
+
+def _run_commitment(session, sp, commitment, year, rng, voucher, counts, day, last_month) -> None:
+    """Sign, then (by chance) advance, accept in part or in full, pay, and close out."""
+    sp.sign.in_session(session, SYSTEM, commitment.id, day(year, 2, 15 + rng.randrange(10)))
+    fate = rng.random()
+    if fate < 0.15:
+        return  # signed, nothing done yet
+    if fate < 0.45:
+        advance = commitment.value * rng.choice((20, 30, 50)) // 100 // 1000 * 1000
+        sp.record_payment.in_session(
+            session, SYSTEM, year=year, voucher_no=f"TU-{year}-{next(voucher):04d}", date=day(year, 3, 10),
+            kind="TAM_UNG", commitment=commitment.id, amount=advance,
+        )
+        counts["payments"] += 1
+        if fate < 0.3:
+            return  # an advance still outstanding
+    share = rng.choice((50, 80, 100, 100))
+    accepted = commitment.value * share // 100
+    accept_month = min(last_month, 6 + rng.randrange(4))
+    sp.accept.in_session(
+        session, SYSTEM, commitment.id, f"NT-{commitment.reference}", day(year, accept_month, 12), accepted,
+        "Biên bản nghiệm thu kèm đường dẫn bài viết, lịch phát sóng" if commitment.kind == "order" else "Biên bản nghiệm thu",
+    )
+    counts["acceptances"] += 1
+    from ledger.balances import commitment_balance
+
+    payable = commitment_balance(session, commitment).payable
+    if payable > 0:
+        sp.record_payment.in_session(
+            session, SYSTEM, year=year, voucher_no=f"TT-{year}-{next(voucher):04d}", date=day(year, accept_month, 25),
+            kind="THANH_TOAN", commitment=commitment.id, amount=payable,
+        )
+        counts["payments"] += 1
+    if share < 100 and rng.random() < 0.6:
+        sp.close.in_session(session, SYSTEM, commitment.id, "Thanh lý hợp đồng theo khối lượng thực tế nghiệm thu")

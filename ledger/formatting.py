@@ -7,6 +7,7 @@ problem, not something to round. Formatters use Babel's Vietnamese locale ("." g
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -35,8 +36,8 @@ def parse_amount(value: Any, *, allow_negative: bool = False, field: str = "amou
         return None, problem("amount.required", field)
     if isinstance(value, bool):
         return None, problem("amount.not_integer", field, value=value)
-    if isinstance(value, int):
-        amount = value
+    if isinstance(value, numbers.Integral):  # int, and numpy's integers (pandas, data editors)
+        amount = int(value)
     elif isinstance(value, float | Decimal):
         try:
             exact = Decimal(str(value)) if isinstance(value, float) else value
@@ -55,7 +56,12 @@ def parse_amount(value: Any, *, allow_negative: bool = False, field: str = "amou
                 break
         text = text.replace(" ", "").replace("\u00a0", "")
         if _AMOUNT_TEXT.match(text):
-            amount = int(text.replace(".", ""))
+            digits = text.replace(".", "")
+            if len(digits.lstrip("+-").lstrip("0")) > len(str(MAX_AMOUNT)):
+                # Checked before int(): Python refuses to convert strings of more than 4300 digits.
+                short = shown if len(shown) <= 32 else shown[:32] + "…"
+                return None, problem("amount.too_large", field, value=short, limit=format_amount(MAX_AMOUNT))
+            amount = int(digits)
         elif re.match(r"^[+-]?\d[\d.]*,\d+$", text):
             return None, problem("amount.fractional", field, value=shown)
         else:
@@ -63,10 +69,15 @@ def parse_amount(value: Any, *, allow_negative: bool = False, field: str = "amou
     else:
         return None, problem("amount.not_integer", field, value=shown)
     if amount < 0 and not allow_negative:
-        return None, problem("amount.negative", field, value=format_amount(amount))
+        return None, problem("amount.negative", field, value=_describe(amount))
     if abs(amount) > MAX_AMOUNT:
-        return None, problem("amount.too_large", field, value=format_amount(amount), limit=format_amount(MAX_AMOUNT))
+        return None, problem("amount.too_large", field, value=_describe(amount), limit=format_amount(MAX_AMOUNT))
     return amount, None
+
+
+def _describe(amount: int) -> str:
+    """An amount for a message: grouped when Babel can group it, else in scientific notation."""
+    return format_amount(amount) if abs(amount) < 10**27 else f"{Decimal(amount):.3E}"
 
 
 def parse_date(value: Any, *, field: str = "date") -> tuple[dt.date | None, Problem | None]:

@@ -102,6 +102,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Chế độ kiểm soát cam kết phải là 'block' hoặc 'warn'.",
         "en": "Commitment control must be 'block' or 'warn'.",
     },
+    "unit.xhh_control": {
+        "vi": "Chế độ kiểm soát chi nguồn xã hội hóa phải là 'block' hoặc 'warn'.",
+        "en": "XHH spending control must be 'block' or 'warn'.",
+    },
     "unit.advance_pct": {
         "vi": "Tỷ lệ tạm ứng tối đa phải từ 0 đến 100%.",
         "en": "The advance limit must be between 0 and 100%.",
@@ -203,11 +207,164 @@ MESSAGES: dict[str, dict[str, str]] = {
         "vi": "Cơ sở dữ liệu đã có dữ liệu; chỉ nạp dữ liệu mẫu vào cơ sở dữ liệu trống.",
         "en": "The database is not empty; the demo loads only into an empty database.",
     },
+    # --- commitments, acceptances, payments ----------------------------------------------
+    "press.exists": {"vi": "Đã có cơ quan báo chí mã {value}.", "en": "A press agency with code {value} already exists."},
+    "press.unknown": {"vi": "Không có cơ quan báo chí mã {value}.", "en": "There is no press agency with code {value}."},
+    "line.other_year": {"vi": "Dòng {line} không thuộc năm {year}.", "en": "Line {line} is not in year {year}."},
+    "commit.over_available": {
+        "vi": "Dòng {line}: dự toán còn được sử dụng {available} đ, không đủ cho số tiền {amount} đ.",
+        "en": "Line {line}: the available balance is {available} đ, not enough for the {amount} đ asked.",
+    },
+    "xhh.over_contributions": {
+        "vi": "Dòng XHH {line}: đã nhận tài trợ {received} đ, đã chi {paid} đ; không đủ để chi thêm {amount} đ.",
+        "en": "XHH line {line}: {received} đ received, {paid} đ spent; not enough to spend {amount} đ more.",
+    },
+    "commitment.unknown": {"vi": "Không có hợp đồng/khóa học {value}.", "en": "There is no contract or course {value}."},
+    "commitment.exists": {
+        "vi": "Số hợp đồng/mã khóa {value} đã có trong năm {year}.",
+        "en": "Contract no./course code {value} already exists in {year}.",
+    },
+    "commitment.stale": {
+        "vi": "{reference} vừa được người khác sửa (phiên bản {by}); hãy tải lại và nhập lại thay đổi.",
+        "en": "{reference} was just changed by someone else (version {by}); reload it and enter your change again.",
+    },
+    "commitment.wrong_category": {
+        "vi": "Dòng {line} không thuộc nhóm chi {category}.",
+        "en": "Line {line} is not of category {category}.",
+    },
+    "commitment.not_draft": {
+        "vi": "{reference} không còn ở trạng thái dự thảo.",
+        "en": "{reference} is no longer a draft.",
+    },
+    "commitment.not_signed": {
+        "vi": "{reference} chưa ký hoặc đã kết thúc; chỉ thanh lý hợp đồng đã ký.",
+        "en": "{reference} is not signed or already ended; only a signed contract can be closed out.",
+    },
+    "commitment.cannot_cancel": {
+        "vi": "Không hủy được {reference} ở trạng thái {status}.",
+        "en": "{reference} cannot be cancelled in status {status}.",
+    },
+    "commitment.has_activity": {
+        "vi": "{reference} đã có nghiệm thu hoặc thanh toán; hãy đảo các bút toán đó trước khi hủy.",
+        "en": "{reference} has acceptances or payments; reverse them before cancelling.",
+    },
+    "commitment.advance_uncleared": {
+        "vi": "{reference}: đã chi {paid} đ nhưng mới nghiệm thu {accepted} đ; tạm ứng chưa được thanh toán hết, chưa thể thanh lý.",
+        "en": "{reference}: {paid} đ paid but only {accepted} đ accepted; advances are not cleared, so it cannot be closed out.",
+    },
+    "order.value_mismatch": {
+        "vi": "Giá trị {value} đ khác tổng thành tiền các sản phẩm {items} đ.",
+        "en": "The value {value} đ differs from the items' total {items} đ.",
+    },
+    "item.quantity": {
+        "vi": "Sản phẩm thứ {number}: số lượng phải là số nguyên dương (giá trị đã nhập: {value}).",
+        "en": "Item {number}: the quantity must be a positive whole number (value given: {value}).",
+    },
+    "dates.order": {"vi": "Ngày kết thúc trước ngày bắt đầu.", "en": "The end date is before the start date."},
+    "course.participants": {
+        "vi": "Số học viên phải là số nguyên dương (giá trị đã nhập: {value}).",
+        "en": "Participants must be a positive whole number (value given: {value}).",
+    },
+    "it.term_outside_year": {
+        "vi": "Thời hạn hợp đồng không có ngày nào trong năm {year}.",
+        "en": "The contract term has no day in {year}.",
+    },
+    "acceptance.zero": {"vi": "Giá trị nghiệm thu phải lớn hơn 0.", "en": "The accepted value must be above zero."},
+    "acceptance.status": {
+        "vi": "Chỉ nghiệm thu hợp đồng đã ký; {reference} đang ở trạng thái {status}.",
+        "en": "Only a signed contract can be accepted; {reference} is {status}.",
+    },
+    "acceptance.before_signing": {
+        "vi": "Ngày nghiệm thu {date} trước ngày ký {signed}.",
+        "en": "The acceptance date {date} is before the signing date {signed}.",
+    },
+    "acceptance.exists": {"vi": "Biên bản {value} đã được ghi.", "en": "Record {value} is already posted."},
+    "acceptance.over_value": {
+        "vi": "{reference}: giá trị {value} đ, đã nghiệm thu {accepted} đ; nghiệm thu thêm {amount} đ sẽ vượt giá trị hợp đồng.",
+        "en": "{reference}: value {value} đ, {accepted} đ accepted; accepting {amount} đ more would exceed the value.",
+    },
+    "acceptance.unknown": {"vi": "Không có biên bản nghiệm thu {value}.", "en": "There is no acceptance {value}."},
+    "acceptance.paid_beyond": {
+        "vi": "{reference}: số đã thanh toán sẽ vượt số nghiệm thu; hãy đảo thanh toán trước.",
+        "en": "{reference}: the amount paid would exceed the amount accepted; reverse the payment first.",
+    },
+    "reversal.done": {
+        "vi": "Bút toán này đã được đảo, hoặc chính nó là bút toán đảo.",
+        "en": "This entry is already reversed, or is itself a reversal.",
+    },
+    "amount.zero_payment": {"vi": "Số tiền phải lớn hơn 0.", "en": "The amount must be above zero."},
+    "contribution.not_xhh": {
+        "vi": "Dòng {line} không phải nguồn xã hội hóa (XHH).",
+        "en": "Line {line} is not a socialised (XHH) line.",
+    },
+    "contribution.unknown": {"vi": "Không có chứng từ tài trợ {value}.", "en": "There is no contribution {value}."},
+    "voucher.exists": {
+        "vi": "Số chứng từ {value} đã có trong năm {year}.",
+        "en": "Voucher no. {value} already exists in {year}.",
+    },
+    "payment.unknown": {"vi": "Không có chứng từ thanh toán {value}.", "en": "There is no payment {value}."},
+    "payment.line_mismatch": {
+        "vi": "Dòng {line} khác dòng của {reference}.",
+        "en": "Line {line} is not the line of {reference}.",
+    },
+    "payment.advance_needs_commitment": {
+        "vi": "Tạm ứng phải gắn với một hợp đồng hoặc khóa học.",
+        "en": "An advance must be against a contract or a course.",
+    },
+    "payment.status": {
+        "vi": "Không thanh toán cho {reference} ở trạng thái {status}.",
+        "en": "Nothing can be paid on {reference} while it is {status}.",
+    },
+    "payment.advance_limit": {
+        "vi": "{reference}: tạm ứng tối đa {percent}% giá trị = {limit} đ; đã tạm ứng {advanced} đ, không thể tạm ứng thêm {amount} đ.",
+        "en": "{reference}: advances are limited to {percent}% of the value = {limit} đ; {advanced} đ advanced, {amount} đ more is not allowed.",
+    },
+    "payment.before_acceptance": {
+        "vi": "{reference} chưa được nghiệm thu: chỉ được tạm ứng trước nghiệm thu.",
+        "en": "{reference} has not been accepted: only advances may be paid before acceptance.",
+    },
+    "payment.over_accepted": {
+        "vi": "{reference}: đã nghiệm thu {accepted} đ, đã chi {paid} đ (kể cả tạm ứng); không thể thanh toán thêm {amount} đ.",
+        "en": "{reference}: {accepted} đ accepted, {paid} đ paid (advances included); {amount} đ more cannot be paid.",
+    },
+}
+
+
+# Field names passed as ``what=`` are written in Vietnamese by the services; their English names.
+FIELD_NAMES_EN = {
+    "biểu đồ": "chart",
+    "giai đoạn": "stage",
+    "loại dịch vụ": "service type",
+    "loại hình": "media type",
+    "loại thanh toán": "payment kind",
+    "lý do": "reason",
+    "mã chính sách": "policy code",
+    "mã cơ quan báo chí": "press agency code",
+    "mã dòng": "line code",
+    "mã đơn vị": "unit code",
+    "mã khóa": "course code",
+    "minh chứng": "evidence",
+    "nguồn": "source",
+    "nhà cung cấp": "vendor",
+    "nhà tài trợ": "donor",
+    "nhóm chi": "category",
+    "nội dung": "description",
+    "sản phẩm": "product",
+    "số biên bản": "record no.",
+    "số chứng từ": "voucher no.",
+    "số hợp đồng": "contract no.",
+    "số quyết định": "decision no.",
+    "tên chính sách": "policy name",
+    "tên cơ quan báo chí": "press agency name",
+    "tên đơn vị": "unit name",
+    "tên khóa": "course title",
 }
 
 
 def t(key: str, lang: str = DEFAULT_LANGUAGE, **params: Any) -> str:
     """The text for ``key`` in ``lang``, with ``params`` filled in."""
+    if lang == "en" and isinstance(params.get("what"), str):
+        params["what"] = FIELD_NAMES_EN.get(params["what"], params["what"])
     entry = MESSAGES.get(key)
     if entry is None:
         return key

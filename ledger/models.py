@@ -61,12 +61,14 @@ class Unit(Base):
     chapter_code: Mapped[str | None] = mapped_column(String(3))
     commitment_control: Mapped[str] = mapped_column(String(8), default="block")
     advance_limit_pct: Mapped[int] = mapped_column(Integer, default=50)
+    xhh_control: Mapped[str] = mapped_column(String(8), default="warn")
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
 
     __table_args__ = (
         CheckConstraint("commitment_control in ('block','warn')", name="control_mode"),
         CheckConstraint("advance_limit_pct between 0 and 100", name="advance_pct"),
+        CheckConstraint("xhh_control in ('block','warn')", name="xhh_control_mode"),
     )
 
 
@@ -222,6 +224,166 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
 
 
+MEDIA_TYPES = ("newspaper", "online", "magazine", "radio", "television", "news_agency")
+COMMITMENT_KINDS = ("order", "course", "it_service")
+COMMITMENT_STATUSES = ("draft", "signed", "closed", "cancelled")
+SERVICE_TYPES = ("RA_QUET", "PHAN_TICH", "THAM_DO", "TAC_DONG", "KHAC")
+PAYMENT_KINDS = ("TAM_UNG", "THANH_TOAN")
+
+
+class PressAgency(Base):
+    """A press agency (cơ quan báo chí) that can be commissioned."""
+
+    __tablename__ = "press_agencies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(16))
+    governing_body: Mapped[str] = mapped_column(String(255), default="")
+    level: Mapped[str] = mapped_column(String(8), default="central")  # central or local
+
+
+class Commitment(Base):
+    """Money reserved on a line: a press order, a training course or an IT-service contract.
+
+    ``value`` is what the commitment holds on its line while signed (for an IT contract spanning
+    years, this year's portion of ``total_value``); after close-out, ``final_value`` replaces it.
+    ``version`` guards drafts against silent overwrites (optimistic locking).
+    """
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    year: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(64))  # contract no. or course code
+    line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), index=True)
+    description: Mapped[str] = mapped_column(String(500))
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id"), index=True)
+    stage_code: Mapped[str | None] = mapped_column(ForeignKey("stages.code"))
+    press_agency_id: Mapped[int | None] = mapped_column(ForeignKey("press_agencies.id"), index=True)
+    vendor: Mapped[str | None] = mapped_column(String(255))
+    service_type: Mapped[str | None] = mapped_column(String(16))
+    signed_on: Mapped[dt.date | None] = mapped_column(Date)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    participants: Mapped[int | None] = mapped_column(Integer)
+    total_value: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[int] = mapped_column(BigInteger)
+    final_value: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    excess_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    line: Mapped[BudgetLine] = relationship()
+    press_agency: Mapped[PressAgency | None] = relationship()
+    policy: Mapped[Policy | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("year", "reference", name="uq_commitments_year_reference"),
+        CheckConstraint("value >= 0 and total_value >= 0", name="value_not_negative"),
+        CheckConstraint("status in ('draft','signed','closed','cancelled')", name="status"),
+        Index("ix_commitments_year_status", "year", "status"),
+        Index("ix_commitments_year_line", "year", "line_id"),
+    )
+
+
+class CommitmentItem(Base):
+    """One product of a press order: quantity × unit price."""
+
+    __tablename__ = "commitment_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), index=True)
+    product: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_of_measure: Mapped[str] = mapped_column(String(32), default="")
+    unit_price: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+
+class Acceptance(Base):
+    """Acceptance (nghiệm thu) of deliverables of a commitment; reversed, never edited."""
+
+    __tablename__ = "acceptances"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), index=True)
+    record_no: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date)
+    accepted_value: Mapped[int] = mapped_column(BigInteger)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("acceptances.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class Contribution(Base):
+    """Socialised money (XHH) received for an XHH line."""
+
+    __tablename__ = "contributions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    voucher_no: Mapped[str] = mapped_column(String(64))
+    line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), index=True)
+    date: Mapped[dt.date] = mapped_column(Date)
+    donor: Mapped[str] = mapped_column(String(255))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("year", "voucher_no", name="uq_contributions_year_voucher_no"),)
+
+
+class Payment(Base):
+    """An advance or a payment, against a commitment or directly on a line; reversed, never edited."""
+
+    __tablename__ = "payments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    voucher_no: Mapped[str] = mapped_column(String(64))
+    date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitments.id"), index=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    excess_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (
+        UniqueConstraint("year", "voucher_no", name="uq_payments_year_voucher_no"),
+        CheckConstraint("kind in ('TAM_UNG','THANH_TOAN')", name="kind"),
+        Index("ix_payments_line_date", "line_id", "date"),
+        Index("ix_payments_year_line_amount", "year", "line_id", "amount"),
+    )
+
+
+class LinePhasing(Base):
+    """A line's own monthly plan (phân kỳ): the amount planned to be paid in each month.
+
+    Lines without rows here are phased evenly over the twelve months."""
+
+    __tablename__ = "line_phasing"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), index=True)
+    month: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("line_id", "month", name="uq_line_phasing_line_month"),
+        CheckConstraint("month between 1 and 12", name="month"),
+    )
+
+
 # Tables whose rows the audit trail must account for: entity type -> model.
 AUDITED_MODELS: dict[str, type[Base]] = {
     "unit": Unit,
@@ -230,4 +392,11 @@ AUDITED_MODELS: dict[str, type[Base]] = {
     "user": User,
     "budget_line": BudgetLine,
     "adjustment": Adjustment,
+    "press_agency": PressAgency,
+    "commitment": Commitment,
+    "commitment_item": CommitmentItem,
+    "acceptance": Acceptance,
+    "contribution": Contribution,
+    "payment": Payment,
+    "line_phasing": LinePhasing,
 }

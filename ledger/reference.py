@@ -130,6 +130,10 @@ def _check_unit_fields(session: Session, found: Problems, data: dict[str, Any]) 
     if control not in CONTROL_MODES:
         found.append(problem("unit.control", "commitment_control"))
     clean["commitment_control"] = control
+    xhh_control = (data.get("xhh_control") or "warn").strip()
+    if xhh_control not in CONTROL_MODES:
+        found.append(problem("unit.xhh_control", "xhh_control"))
+    clean["xhh_control"] = xhh_control
     pct = data.get("advance_limit_pct", 50)
     if not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= 100:
         found.append(problem("unit.advance_pct", "advance_limit_pct"))
@@ -147,7 +151,7 @@ def _check_unit_fields(session: Session, found: Problems, data: dict[str, Any]) 
 
 def create_unit(db: Database, actor: Actor, **data: Any) -> Unit:
     """Add a unit (admin). Fields: code, name, kind, parent_code, chapter_code, commitment_control,
-    advance_limit_pct."""
+    advance_limit_pct, xhh_control."""
     with db.write() as session:
         require_admin(session, actor)
         found = Problems()
@@ -176,6 +180,7 @@ def update_unit(db: Database, actor: Actor, code: str, **data: Any) -> Unit:
             "chapter_code": unit.chapter_code,
             "commitment_control": unit.commitment_control,
             "advance_limit_pct": unit.advance_limit_pct,
+            "xhh_control": unit.xhh_control,
             "parent_code": unit.parent.code if unit.parent else "",
         } | data
         found = Problems()

@@ -153,3 +153,14 @@ def actor_for(db: Database, username: str) -> Actor:
 @pytest.fixture
 def actors(demo_db) -> dict[str, Actor]:
     return {name: actor_for(demo_db, name) for name in ("admin", "officer", "leader", "auditor")}
+
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With CI=true a skip is a failure: a missing browser or database must not pass unnoticed."""
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped while CI=true: {report.longrepr}"

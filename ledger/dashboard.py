@@ -1,0 +1,530 @@
+"""The leaders' dashboard as small pure steps: validate filters → aggregate in SQL → shape.
+
+Every figure is a SQL aggregate over the lines the filters select inside the actor's scope, so the
+work does not grow with what is shown; results are cached per (database, audit head, scope,
+filters) and so invalidated by any write, from this process or another. Drill-down returns the rows
+behind one bar, with a total that equals the bar.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Select, case, extract, func, literal, select
+from sqlalchemy.orm import Session
+
+from ledger.auth import Actor, scope_unit_ids, subtree
+from ledger.balances import held_expression
+from ledger.db import Database
+from ledger.errors import Problem, ValidationError, problem
+from ledger.models import (
+    Adjustment,
+    AuditEvent,
+    BudgetLine,
+    Category,
+    Commitment,
+    FiscalYear,
+    LinePhasing,
+    Payment,
+    Policy,
+    PressAgency,
+    Source,
+    Unit,
+)
+
+MEASURES = ("allocated", "committed", "paid")
+TOP_AGENCIES = 10
+DRILL_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    year: int
+    unit_code: str | None = None
+    source: str | None = None
+    category: str | None = None
+    policy_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the filters select: the year and the unit ids (``None``: every unit)."""
+
+    year: int
+    unit_ids: frozenset[int] | None
+    root_unit_id: int | None
+    source: str | None
+    category: str | None
+    policy_id: int | None
+
+
+# --- step 1: validate filters -------------------------------------------------------------------
+
+def validate(session: Session, actor: Actor, filters: DashboardFilters) -> Selection:
+    """Resolve the filters within the actor's scope; every problem at once."""
+    found: list[Problem] = []
+    if session.get(FiscalYear, filters.year) is None:
+        found.append(problem("year.unknown", "year", year=filters.year))
+    scope = scope_unit_ids(session, actor)
+    unit_ids = None if scope is None else frozenset(scope)
+    root = actor.unit_id
+    if filters.unit_code:
+        unit = session.scalars(select(Unit).where(Unit.code == filters.unit_code)).first()
+        if unit is None or (scope is not None and unit.id not in scope):
+            found.append(problem("unit.unknown", "unit_code", value=filters.unit_code))
+        else:
+            unit_ids = frozenset(subtree(session, unit.id))
+            root = unit.id
+    if filters.source and session.get(Source, filters.source) is None:
+        found.append(problem("code.unknown", "source", what="nguồn", value=filters.source))
+    if filters.category and session.get(Category, filters.category) is None:
+        found.append(problem("code.unknown", "category", what="nhóm chi", value=filters.category))
+    policy_id = None
+    if filters.policy_code:
+        policy_id = session.scalar(select(Policy.id).where(Policy.code == filters.policy_code))
+        if policy_id is None:
+            found.append(problem("policy.unknown", "policy_code", value=filters.policy_code))
+    if found:
+        raise ValidationError(found)
+    return Selection(filters.year, unit_ids, root, filters.source, filters.category, policy_id)
+
+
+def _line_conditions(sel: Selection, year: int | None = None) -> list[Any]:
+    conditions = [BudgetLine.year == (sel.year if year is None else year)]
+    if sel.unit_ids is not None:
+        conditions.append(BudgetLine.unit_id.in_(sel.unit_ids))
+    if sel.source:
+        conditions.append(BudgetLine.source_code == sel.source)
+    if sel.category:
+        conditions.append(BudgetLine.category_code == sel.category)
+    if sel.policy_id is not None:
+        conditions.append(BudgetLine.policy_id == sel.policy_id)
+    return conditions
+
+
+# --- step 2: aggregate in SQL -------------------------------------------------------------------
+
+def _per_line(sel: Selection):
+    """One row per selected line with its allocated, committed, direct-paid and paid amounts."""
+    adjustments = select(Adjustment.line_id, func.sum(Adjustment.amount).label("amount")).group_by(Adjustment.line_id).subquery()
+    commitments = (
+        select(Commitment.line_id, func.sum(held_expression()).label("amount"))
+        .where(Commitment.year == sel.year)
+        .group_by(Commitment.line_id)
+        .subquery()
+    )
+    payments = (
+        select(
+            Payment.line_id,
+            func.sum(Payment.amount).label("paid"),
+            func.sum(case((Payment.commitment_id.is_(None), Payment.amount), else_=0)).label("direct"),
+        )
+        .where(Payment.year == sel.year)
+        .group_by(Payment.line_id)
+        .subquery()
+    )
+    return (
+        select(
+            BudgetLine.id.label("line_id"),
+            BudgetLine.unit_id,
+            BudgetLine.category_code,
+            BudgetLine.source_code,
+            (BudgetLine.original_estimate + func.coalesce(adjustments.c.amount, 0)).label("allocated"),
+            func.coalesce(commitments.c.amount, 0).label("committed"),
+            func.coalesce(payments.c.direct, 0).label("direct"),
+            func.coalesce(payments.c.paid, 0).label("paid"),
+        )
+        .outerjoin(adjustments, adjustments.c.line_id == BudgetLine.id)
+        .outerjoin(commitments, commitments.c.line_id == BudgetLine.id)
+        .outerjoin(payments, payments.c.line_id == BudgetLine.id)
+        .where(*_line_conditions(sel))
+        .subquery()
+    )
+
+
+def _grouped(session: Session, sel: Selection, *keys: str) -> list[dict[str, Any]]:
+    lines = _per_line(sel)
+    columns = [lines.c[k] for k in keys]
+    query = select(
+        *columns,
+        func.count().label("lines"),
+        func.sum(lines.c.allocated).label("allocated"),
+        func.sum(lines.c.committed).label("committed"),
+        func.sum(lines.c.direct).label("direct"),
+        func.sum(lines.c.paid).label("paid"),
+    ).group_by(*columns)
+    return [_money_row(dict(r)) for r in session.execute(query).mappings()]
+
+
+def _money_row(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("allocated", "committed", "direct", "paid"):
+        if key in row:
+            row[key] = int(row[key] or 0)
+    if "allocated" in row:
+        row["available"] = row["allocated"] - row["committed"] - row["direct"]
+    return row
+
+
+def execution_percent(paid: int, allocated: int) -> float | None:
+    """Paid as a percentage of allocated (a display ratio, not money); None when nothing is allocated."""
+    return None if not allocated else round(paid * 100 / allocated, 1)
+
+
+def headline(session: Session, sel: Selection) -> dict[str, dict[str, Any]]:
+    """Allocated, committed, paid, available and execution % for NSNN and XHH apart, and in all."""
+    rows = {r["source_code"]: r for r in _grouped(session, sel, "source_code")}
+    result = {}
+    for source in ("NSNN", "XHH"):
+        row = rows.get(source, {"allocated": 0, "committed": 0, "direct": 0, "paid": 0, "available": 0, "lines": 0})
+        result[source] = _figures(row)
+    total = {k: sum(r[k] for r in result.values()) for k in ("allocated", "committed", "paid", "available", "lines")}
+    total["execution"] = execution_percent(total["paid"], total["allocated"])
+    result["ALL"] = total
+    return result
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "allocated": row["allocated"],
+        "committed": row["committed"],
+        "paid": row["paid"],
+        "available": row["available"],
+        "lines": row.get("lines", 0),
+        "execution": execution_percent(row["paid"], row["allocated"]),
+    }
+
+
+def by_category(session: Session, sel: Selection) -> list[dict[str, Any]]:
+    rows = {r["category_code"]: r for r in _grouped(session, sel, "category_code")}
+    return [
+        {"code": code, "label_vi": vi, "label_en": en, **_figures(rows.get(code, _zero()))}
+        for code, vi, en in session.execute(select(Category.code, Category.label_vi, Category.label_en).order_by(Category.sort_order))
+    ]
+
+
+def by_source(session: Session, sel: Selection) -> list[dict[str, Any]]:
+    rows = {r["source_code"]: r for r in _grouped(session, sel, "source_code")}
+    return [
+        {"code": code, "label_vi": vi, "label_en": en, **_figures(rows.get(code, _zero()))}
+        for code, vi, en in session.execute(select(Source.code, Source.label_vi, Source.label_en).order_by(Source.sort_order))
+    ]
+
+
+def _zero() -> dict[str, int]:
+    return {"allocated": 0, "committed": 0, "direct": 0, "paid": 0, "available": 0, "lines": 0}
+
+
+def _rollup_targets(session: Session, sel: Selection) -> tuple[dict[int, int], dict[int, tuple[str, str]]]:
+    """Map every unit to the child of the root it rolls into (or the root itself for its own lines)."""
+    units = {uid: (parent, code, name) for uid, parent, code, name in session.execute(select(Unit.id, Unit.parent_id, Unit.code, Unit.name))}
+    if sel.root_unit_id is not None:
+        tops = {sel.root_unit_id} | {uid for uid, (parent, _, _) in units.items() if parent == sel.root_unit_id}
+    else:
+        roots = {uid for uid, (parent, _, _) in units.items() if parent is None}
+        tops = roots | {uid for uid, (parent, _, _) in units.items() if parent in roots}
+        if len(roots) == 1:
+            tops = tops - roots | roots
+    target: dict[int, int] = {}
+    for uid in units:
+        current = uid
+        while current is not None and current not in tops:
+            current = units[current][0]
+        if current is not None:
+            target[uid] = current
+    labels = {uid: (units[uid][1], units[uid][2]) for uid in tops}
+    return target, labels
+
+
+def by_unit(session: Session, sel: Selection) -> list[dict[str, Any]]:
+    """Per unit directly under the selected unit (its subordinates rolled into it), largest first."""
+    target, labels = _rollup_targets(session, sel)
+    totals: dict[int, dict[str, int]] = {}
+    for row in _grouped(session, sel, "unit_id"):
+        top = target.get(row["unit_id"])
+        if top is None:
+            continue
+        bucket = totals.setdefault(top, {"allocated": 0, "committed": 0, "direct": 0, "paid": 0, "available": 0, "lines": 0})
+        for key in bucket:
+            bucket[key] += row[key]
+    rows = [
+        {"unit_id": uid, "code": labels[uid][0], "name": labels[uid][1], "own": uid == sel.root_unit_id, **_figures(figures)}
+        for uid, figures in totals.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["allocated"], r["code"]))
+
+
+def payment_month():
+    """The month of the fiscal year a payment belongs to: closing-period payments (January of the next
+    year) count in December."""
+    return case((extract("year", Payment.date) > Payment.year, 12), else_=extract("month", Payment.date))
+
+
+def _payments_by_month(session: Session, sel: Selection, year: int) -> dict[int, int]:
+    month = payment_month()
+    query = (
+        select(month.label("month"), func.sum(Payment.amount))
+        .join(BudgetLine, BudgetLine.id == Payment.line_id)
+        .where(Payment.year == year, *_line_conditions(sel, year))
+        .group_by(month)
+    )
+    return {int(m): int(total or 0) for m, total in session.execute(query)}
+
+
+def _phased_plan(session: Session, sel: Selection) -> list[int]:
+    """Cumulative planned payments at the end of each month: a line's own phasing where it has one,
+    else its allocation spread evenly; whole đồng, the last month equal to the allocation."""
+    lines = _per_line(sel)
+    phased_lines = select(LinePhasing.line_id).distinct().subquery()
+    even_total = int(
+        session.scalar(
+            select(func.coalesce(func.sum(lines.c.allocated), 0)).where(lines.c.line_id.not_in(select(phased_lines.c.line_id)))
+        )
+        or 0
+    )
+    weights = (
+        select(LinePhasing.line_id, LinePhasing.month, LinePhasing.amount, lines.c.allocated)
+        .join(lines, lines.c.line_id == LinePhasing.line_id)
+        .order_by(LinePhasing.line_id, LinePhasing.month)
+    )
+    per_line: dict[int, tuple[int, list[int]]] = {}
+    for line_id, month, amount, allocated in session.execute(weights):
+        alloc, months = per_line.setdefault(line_id, (int(allocated), [0] * 12))
+        months[month - 1] += int(amount)
+    cumulative = [even_total * m // 12 for m in range(1, 13)]
+    for allocated, months in per_line.values():
+        weight_total = sum(months) or 1
+        running = 0
+        for index, weight in enumerate(months):
+            running += weight
+            cumulative[index] += allocated * running // weight_total
+    return cumulative
+
+
+def monthly(session: Session, sel: Selection) -> list[dict[str, Any]]:
+    """Cumulative payments by month against the phased plan, with the previous year's curve."""
+    this_year = _payments_by_month(session, sel, sel.year)
+    last_year = _payments_by_month(session, sel, sel.year - 1)
+    plan = _phased_plan(session, sel)
+    rows, running, running_last = [], 0, 0
+    for month in range(1, 13):
+        running += this_year.get(month, 0)
+        running_last += last_year.get(month, 0)
+        rows.append(
+            {
+                "month": month,
+                "paid": this_year.get(month, 0),
+                "cumulative_paid": running,
+                "cumulative_plan": plan[month - 1],
+                "cumulative_previous": running_last,
+            }
+        )
+    return rows
+
+
+def _commitment_base(sel: Selection, kind: str) -> list[Any]:
+    return [Commitment.kind == kind, Commitment.year == sel.year, Commitment.status.in_(("signed", "closed")), *_line_conditions(sel)]
+
+
+def press_orders(session: Session, sel: Selection, top: int = TOP_AGENCIES) -> dict[str, Any]:
+    """Press orders by agency (top N and the rest), by media type, by policy and by stage."""
+    held = func.sum(held_expression())
+    base = _commitment_base(sel, "order")
+
+    def grouped(*columns) -> list[tuple]:
+        query = select(*columns, held, func.count()).select_from(Commitment).join(BudgetLine, BudgetLine.id == Commitment.line_id)
+        for column in columns:
+            if column.table is PressAgency.__table__:
+                query = query.join(PressAgency, PressAgency.id == Commitment.press_agency_id)
+                break
+        for column in columns:
+            if column.table is Policy.__table__:
+                query = query.outerjoin(Policy, Policy.id == Commitment.policy_id)
+                break
+        return list(session.execute(query.where(*base).group_by(*columns)))
+
+    agencies = sorted(
+        ({"code": c, "name": n, "amount": int(a or 0), "orders": k} for c, n, a, k in grouped(PressAgency.code, PressAgency.name)),
+        key=lambda r: (-r["amount"], r["code"]),
+    )
+    total = sum(r["amount"] for r in agencies)
+    shown = agencies[:top]
+    rest = agencies[top:]
+    if rest:
+        shown.append({"code": None, "name": None, "amount": sum(r["amount"] for r in rest), "orders": sum(r["orders"] for r in rest), "others": len(rest)})
+    top_five = sum(r["amount"] for r in agencies[:5])
+    return {
+        "total": total,
+        "agencies": shown,
+        "top_five_share": None if not total else round(top_five * 100 / total, 1),
+        "media": sorted(({"code": m, "amount": int(a or 0), "orders": k} for m, a, k in grouped(PressAgency.media_type)), key=lambda r: -r["amount"]),
+        "policy": sorted(({"code": p, "name": n, "amount": int(a or 0), "orders": k} for p, n, a, k in grouped(Policy.code, Policy.name)), key=lambda r: -r["amount"]),
+        "stage": [{"code": s, "amount": int(a or 0), "orders": k} for s, a, k in grouped(Commitment.stage_code)],
+    }
+
+
+def training(session: Session, sel: Selection) -> dict[str, Any]:
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(Commitment.participants), 0), func.coalesce(func.sum(held_expression()), 0))
+        .join(BudgetLine, BudgetLine.id == Commitment.line_id)
+        .where(*_commitment_base(sel, "course"))
+    ).one()
+    courses, participants, cost = int(row[0]), int(row[1]), int(row[2])
+    return {"courses": courses, "participants": participants, "cost": cost, "cost_per_participant": cost // participants if participants else None}
+
+
+def it_services(session: Session, sel: Selection) -> list[dict[str, Any]]:
+    query = (
+        select(Commitment.service_type, Commitment.stage_code, func.count(), func.sum(held_expression()))
+        .join(BudgetLine, BudgetLine.id == Commitment.line_id)
+        .where(*_commitment_base(sel, "it_service"))
+        .group_by(Commitment.service_type, Commitment.stage_code)
+    )
+    return [{"service_type": s, "stage": g, "contracts": int(n), "amount": int(a or 0)} for s, g, n, a in session.execute(query)]
+
+
+# --- the whole dashboard, cached ----------------------------------------------------------------
+
+class _Cache:
+    """A small LRU of dashboard results; keys include the audit head, so any write invalidates."""
+
+    def __init__(self, size: int = 128):
+        self.size = size
+        self.items: OrderedDict[tuple, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_make(self, key: tuple, make: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+CACHE = _Cache()
+
+
+def audit_head_seq(session: Session) -> int:
+    return int(session.scalar(select(func.max(AuditEvent.seq))) or 0)
+
+
+def dashboard(db: Database, actor: Actor, filters: DashboardFilters) -> dict[str, Any]:
+    """Every figure of the dashboard for these filters, from the cache when the ledger has not changed."""
+    with db.read() as session:
+        head = audit_head_seq(session)
+        sel = validate(session, actor, filters)
+        key = (db.url, head, actor.user_id, actor.role, actor.unit_id, tuple(asdict(filters).items()))
+        return CACHE.get_or_make(
+            key,
+            lambda: {
+                "filters": asdict(filters),
+                "headline": headline(session, sel),
+                "category": by_category(session, sel),
+                "source": by_source(session, sel),
+                "unit": by_unit(session, sel),
+                "monthly": monthly(session, sel),
+                "press": press_orders(session, sel),
+                "training": training(session, sel),
+                "it": it_services(session, sel),
+            },
+        )
+
+
+# --- drill-down ---------------------------------------------------------------------------------
+
+DIMENSIONS = ("category", "source", "unit", "month", "agency", "media", "policy", "stage", "service_type", "all")
+
+
+def _dimension_condition(session: Session, sel: Selection, dimension: str, value: Any) -> list[Any]:
+    if dimension == "category":
+        return [BudgetLine.category_code == value]
+    if dimension == "source":
+        return [BudgetLine.source_code == value]
+    if dimension == "unit":
+        unit = session.scalars(select(Unit).where(Unit.code == value)).first()
+        if unit is None:
+            return [literal(False)]
+        if unit.id == sel.root_unit_id:
+            return [BudgetLine.unit_id == unit.id]
+        return [BudgetLine.unit_id.in_(subtree(session, unit.id))]
+    return []
+
+
+def drill(db: Database, actor: Actor, filters: DashboardFilters, dimension: str, value: Any, measure: str, limit: int = DRILL_LIMIT) -> dict[str, Any]:
+    """The rows behind one bar: lines (allocated), commitments (committed) or payments (paid).
+
+    ``total`` is computed in SQL over all the rows, so it equals the bar even when more rows exist
+    than ``limit`` returns; ``count`` says how many there are."""
+    if dimension not in DIMENSIONS or measure not in MEASURES:
+        raise ValidationError(problem("code.unknown", "dimension", what="biểu đồ", value=f"{dimension}/{measure}"))
+    with db.read() as session:
+        sel = validate(session, actor, filters)
+        conditions = [*_line_conditions(sel), *_dimension_condition(session, sel, dimension, value)]
+        if measure == "allocated":
+            adjustments = select(Adjustment.line_id, func.sum(Adjustment.amount).label("amount")).group_by(Adjustment.line_id).subquery()
+            amount = BudgetLine.original_estimate + func.coalesce(adjustments.c.amount, 0)
+            query: Select = (
+                select(BudgetLine.code.label("line"), Unit.code.label("unit"), BudgetLine.description, BudgetLine.category_code.label("category"), BudgetLine.source_code.label("source"), amount.label("amount"))
+                .join(Unit, Unit.id == BudgetLine.unit_id)
+                .outerjoin(adjustments, adjustments.c.line_id == BudgetLine.id)
+                .where(*conditions)
+                .order_by(BudgetLine.code)
+            )
+        elif measure == "committed":
+            extra = _commitment_dimension(dimension, value)
+            if dimension == "agency" and value is None:  # "the rest": every agency outside the top N
+                top_codes = [a["code"] for a in press_orders(session, sel)["agencies"] if a["code"]]
+                extra.append(PressAgency.code.not_in(top_codes))
+            query = (
+                select(Commitment.reference, Commitment.kind, Commitment.status, BudgetLine.code.label("line"), Unit.code.label("unit"), PressAgency.name.label("press_agency"), Commitment.vendor, Commitment.description, held_expression().label("amount"))
+                .join(BudgetLine, BudgetLine.id == Commitment.line_id)
+                .join(Unit, Unit.id == BudgetLine.unit_id)
+                .outerjoin(PressAgency, PressAgency.id == Commitment.press_agency_id)
+                .outerjoin(Policy, Policy.id == Commitment.policy_id)
+                .where(Commitment.year == sel.year, Commitment.status.in_(("signed", "closed")), *conditions, *extra)
+                .order_by(Commitment.reference)
+            )
+        else:
+            extra = [payment_month() == int(value)] if dimension == "month" else []
+            query = (
+                select(Payment.voucher_no, Payment.date, Payment.kind, Commitment.reference, BudgetLine.code.label("line"), Unit.code.label("unit"), Payment.amount.label("amount"))
+                .join(BudgetLine, BudgetLine.id == Payment.line_id)
+                .join(Unit, Unit.id == BudgetLine.unit_id)
+                .outerjoin(Commitment, Commitment.id == Payment.commitment_id)
+                .where(Payment.year == sel.year, *conditions, *extra)
+                .order_by(Payment.date, Payment.voucher_no)
+            )
+        summary = session.execute(select(func.count(), func.coalesce(func.sum(query.subquery().c.amount), 0))).one()
+        rows = [dict(r) for r in session.execute(query.limit(limit)).mappings()]
+        for row in rows:
+            row["amount"] = int(row["amount"] or 0)
+        return {"rows": rows, "count": int(summary[0]), "total": int(summary[1]), "truncated": summary[0] > len(rows)}
+
+
+def _commitment_dimension(dimension: str, value: Any) -> list[Any]:
+    if dimension == "agency":
+        if value is None:
+            return [Commitment.kind == "order"]
+        return [Commitment.kind == "order", PressAgency.code == value]
+    if dimension == "media":
+        return [Commitment.kind == "order", PressAgency.media_type == value]
+    if dimension == "policy":
+        return [Commitment.kind == "order", Policy.code == value if value is not None else Commitment.policy_id.is_(None)]
+    if dimension == "stage":
+        return [Commitment.kind == "order", Commitment.stage_code == value if value is not None else Commitment.stage_code.is_(None)]
+    if dimension == "service_type":
+        return [Commitment.kind == "it_service", Commitment.service_type == value]
+    return []
+

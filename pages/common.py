@@ -1,0 +1,206 @@
+"""What every screen shares: the database handle, the signed-in actor, language, and error display.
+
+Pages stay thin: they gather input, call ``ledger``, and render with the helpers here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from ledger import schema
+from ledger.auth import Actor
+from ledger.db import Database, database_url
+from ledger.errors import LedgerError
+from ledger.i18n import t as translate
+from ledger.ui_text import ROLE_LABELS
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner=False, on_release=Database.dispose)
+def _database(url: str) -> Database:
+    db = Database(url)
+    if not schema.has_schema(db) or not schema.is_current(db):
+        schema.upgrade(db)
+    return db
+
+
+def database() -> Database:
+    """The process-wide database for LEDGER_DATABASE_URL (migrated on first use)."""
+    return _database(database_url())
+
+
+def lang() -> str:
+    return st.session_state.get("lang", "vi")
+
+
+def t(key: str, **params: Any) -> str:
+    return translate(key, lang(), **params)
+
+
+def actor() -> Actor | None:
+    return st.session_state.get("actor")
+
+
+def require_actor() -> Actor:
+    current = actor()
+    if current is None:
+        st.stop()
+    return current
+
+
+def role_label(role: str) -> str:
+    return ROLE_LABELS.get(role, {}).get(lang(), role)
+
+
+def attempt(action: Callable[[], T], success: str | None = None) -> T | None:
+    """Run a ledger call; show its problems as sentences (never a traceback) and return None on refusal."""
+    try:
+        result = action()
+    except LedgerError as error:
+        for message in error.messages(lang()):
+            st.error(message)
+        return None
+    if success:
+        st.success(success)
+    return result
+
+
+def year_choices(db: Database) -> list[int]:
+    from ledger.reference import fiscal_years
+
+    with db.read() as session:
+        years = [y.year for y in fiscal_years(session)]
+    return years or [dt.date.today().year]
+
+
+def default_year(years: list[int]) -> int:
+    today = dt.date.today().year
+    return today if today in years else years[0]
+
+
+# --- display helpers shared by the ledger screens ---------------------------------------------
+
+def money(amount: int | None) -> str:
+    """An amount as the screens show it: '1.234.567 đ'."""
+    from ledger.formatting import format_vnd
+
+    return format_vnd(None if amount is None else int(amount))
+
+
+def amount_column(label: str):
+    """A right-aligned text column for amounts already formatted with ``money``."""
+    return st.column_config.TextColumn(label, alignment="right")
+
+
+def show_flash() -> None:
+    """Show (once) the success message a write left before its rerun."""
+    message = st.session_state.pop("flash", None)
+    if message:
+        st.success(message)
+
+
+def flash_and_rerun(message: str) -> None:
+    st.session_state["flash"] = message
+    st.rerun()
+
+
+def is_officer(current: Actor) -> bool:
+    """Whether to offer write forms; the services check the role and the unit again on every write."""
+    return current.role == "officer"
+
+
+def require_admin_page(current: Actor) -> None:
+    """Stop an admin screen for anyone else (the admin services refuse them too)."""
+    if current.role != "admin":
+        st.error(t("ui.admin_only"))
+        st.stop()
+
+
+def select_year(db: Database, key: str, label_key: str = "ui.year") -> int:
+    years = year_choices(db)
+    return st.selectbox(t(label_key), years, index=years.index(default_year(years)), key=key)
+
+
+def units_for(db: Database, current: Actor) -> list[dict[str, Any]]:
+    """Units in the actor's scope, tree order, with their depth: plain dicts, safe outside the session."""
+    from ledger.reference import unit_depths, units_in_scope
+
+    with db.read() as session:
+        units = units_in_scope(session, current)
+        depths = unit_depths(units)
+        parents = {u.id: u.code for u in units}
+        return [
+            {
+                "id": u.id,
+                "code": u.code,
+                "name": u.name,
+                "kind": u.kind,
+                "parent_code": parents.get(u.parent_id) or (u.parent.code if u.parent else None),
+                "chapter_code": u.chapter_code,
+                "commitment_control": u.commitment_control,
+                "advance_limit_pct": u.advance_limit_pct,
+                "depth": depths[u.id],
+            }
+            for u in units
+        ]
+
+
+def unit_label(unit: dict[str, Any], indent: bool = True) -> str:
+    pad = "\u2003" * unit["depth"] if indent else ""
+    return f"{pad}{unit['code']} – {unit['name']}"
+
+
+def catalogues(db: Database) -> dict[str, dict[str, str]]:
+    """Category and source codes with their label in the current language, in catalogue order."""
+    from ledger.reference import categories, sources
+
+    with db.read() as session:
+        return {
+            "category": {c.code: c.label(lang()) for c in categories(session)},
+            "source": {s.code: s.label(lang()) for s in sources(session)},
+        }
+
+
+def policies_for(db: Database, current: Actor) -> dict[str, str]:
+    from ledger.reference import policies_in_scope
+
+    with db.read() as session:
+        return {p.code: p.name for p in policies_in_scope(session, current)}
+
+
+def optional(labels: dict[str, str]) -> Callable[[str], str]:
+    """A format_func for a selectbox whose first option "" means 'none' / 'all'."""
+
+    def label(code: str) -> str:
+        return labels.get(code, code) if code else "—"
+
+    return label
+
+
+def clear_inputs(*keys: str) -> None:
+    """Forget what was typed into these widgets (after a successful write), so the form starts empty."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
+def date_in_year(year: int) -> dict[str, dt.date]:
+    """Arguments for an st.date_input bounded to a fiscal year, defaulting to today (or the nearest day)."""
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    return {"value": min(max(dt.date.today(), first), last), "min_value": first, "max_value": last}
+
+
+def adjustment_kind(row: dict[str, Any]) -> str:
+    if row.get("reverses_id"):
+        return t("ui.kind_reversal", id=row["reverses_id"])
+    if row.get("transfer_key"):
+        return t("ui.kind_transfer")
+    return t("ui.kind_adjustment")
+
+
+def yes_no(flag: bool) -> str:
+    return "✓" if flag else ""

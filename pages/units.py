@@ -1,0 +1,240 @@
+"""Đơn vị và danh mục (admin): unit tree, fiscal years, policies and the budget classification."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ledger.models import CONTROL_MODES, UNIT_KINDS
+from ledger.reference import (
+    budget_codes,
+    create_policy,
+    create_unit,
+    fiscal_years,
+    open_year,
+    policies_in_scope,
+    set_year_open,
+    update_unit,
+)
+from pages.common import (
+    attempt,
+    clear_inputs,
+    database,
+    flash_and_rerun,
+    optional,
+    require_actor,
+    require_admin_page,
+    show_flash,
+    t,
+    unit_label,
+    units_for,
+    year_choices,
+)
+
+current = require_actor()
+st.title(t("ui.page_units"))
+require_admin_page(current)
+db = database()
+show_flash()
+
+
+def kind_label(kind: str) -> str:
+    return t(f"ui.unit_kind_{kind}")
+
+
+def control_label(mode: str) -> str:
+    return t(f"ui.control_{mode}")
+
+
+units = units_for(db, current)
+unit_labels = {u["code"]: unit_label(u) for u in units}
+
+tab_units, tab_years, tab_policies, tab_codes = st.tabs(
+    [t("ui.tab_units"), t("ui.tab_years"), t("ui.tab_policies"), t("ui.tab_codes")]
+)
+
+# --- units --------------------------------------------------------------------------------------
+with tab_units:
+    st.dataframe(
+        [
+            {
+                t("ui.unit_code"): u["code"],
+                t("ui.unit_name"): "\u2003" * u["depth"] + u["name"],
+                t("ui.unit_kind"): kind_label(u["kind"]),
+                t("ui.parent_unit"): u["parent_code"] or "",
+                t("ui.chapter"): u["chapter_code"] or "",
+                t("ui.commitment_control"): control_label(u["commitment_control"]),
+                t("ui.advance_limit"): f"{u['advance_limit_pct']} %",
+            }
+            for u in units
+        ],
+        hide_index=True,
+        key="units_table",
+    )
+
+    st.subheader(t("ui.create_unit"))
+    with st.form("create_unit_form"):
+        a, b = st.columns([1, 3])
+        code = a.text_input(t("ui.unit_code"), key="unit_code")
+        name = b.text_input(t("ui.unit_name"), key="unit_name")
+        a, b, c = st.columns(3)
+        kind = a.selectbox(
+            t("ui.unit_kind"), UNIT_KINDS, index=UNIT_KINDS.index("subunit"), format_func=kind_label, key="unit_kind"
+        )
+        parent = b.selectbox(
+            t("ui.parent_unit"), ["", *unit_labels], format_func=optional(unit_labels), key="unit_parent"
+        )
+        chapter = c.text_input(t("ui.chapter"), key="unit_chapter", help=t("ui.chapter_help"))
+        a, b = st.columns(2)
+        control = a.selectbox(t("ui.commitment_control"), CONTROL_MODES, format_func=control_label, key="unit_control")
+        advance = b.number_input(
+            t("ui.advance_limit"), min_value=0, max_value=100, value=50, step=1, key="unit_advance"
+        )
+        create_clicked = st.form_submit_button(t("ui.create_unit_submit"), type="primary", key="unit_submit")
+    if create_clicked:
+        created = attempt(
+            lambda: create_unit(
+                db,
+                current,
+                code=code,
+                name=name,
+                kind=kind,
+                parent_code=parent or None,
+                chapter_code=chapter or None,
+                commitment_control=control,
+                advance_limit_pct=int(advance),
+            )
+        )
+        if created is not None:
+            clear_inputs("unit_code", "unit_name", "unit_chapter")
+            flash_and_rerun(t("ui.unit_created", code=created.code))
+
+    st.subheader(t("ui.edit_unit"))
+    chosen = st.selectbox(
+        t("ui.choose_unit"),
+        list(unit_labels),
+        index=None,
+        format_func=unit_labels.get,
+        placeholder=t("ui.choose_unit_hint"),
+        key="edit_unit",
+    )
+    if chosen is not None:
+        unit = next(u for u in units if u["code"] == chosen)
+        with st.form(f"edit_unit_form_{chosen}"):
+            new_name = st.text_input(t("ui.unit_name"), value=unit["name"], key=f"edit_unit_name_{chosen}")
+            a, b, c = st.columns(3)
+            new_kind = a.selectbox(
+                t("ui.unit_kind"),
+                UNIT_KINDS,
+                index=UNIT_KINDS.index(unit["kind"]) if unit["kind"] in UNIT_KINDS else 0,
+                format_func=kind_label,
+                key=f"edit_unit_kind_{chosen}",
+            )
+            parents = ["", *(other for other in unit_labels if other != chosen)]
+            new_parent = b.selectbox(
+                t("ui.parent_unit"),
+                parents,
+                index=parents.index(unit["parent_code"]) if unit["parent_code"] in parents else 0,
+                format_func=optional(unit_labels),
+                key=f"edit_unit_parent_{chosen}",
+            )
+            new_chapter = c.text_input(
+                t("ui.chapter"), value=unit["chapter_code"] or "", key=f"edit_unit_chapter_{chosen}"
+            )
+            a, b = st.columns(2)
+            new_control = a.selectbox(
+                t("ui.commitment_control"),
+                CONTROL_MODES,
+                index=CONTROL_MODES.index(unit["commitment_control"]),
+                format_func=control_label,
+                key=f"edit_unit_control_{chosen}",
+            )
+            new_advance = b.number_input(
+                t("ui.advance_limit"),
+                min_value=0,
+                max_value=100,
+                value=int(unit["advance_limit_pct"]),
+                step=1,
+                key=f"edit_unit_advance_{chosen}",
+            )
+            edit_clicked = st.form_submit_button(t("ui.save_changes"), type="primary", key=f"edit_unit_submit_{chosen}")
+        if edit_clicked:
+            changed = attempt(
+                lambda: update_unit(
+                    db,
+                    current,
+                    chosen,
+                    name=new_name,
+                    kind=new_kind,
+                    parent_code=new_parent or None,
+                    chapter_code=new_chapter or None,
+                    commitment_control=new_control,
+                    advance_limit_pct=int(new_advance),
+                )
+            )
+            if changed is not None:
+                flash_and_rerun(t("ui.unit_updated", code=chosen))
+
+# --- fiscal years -------------------------------------------------------------------------------
+with tab_years:
+    with db.read() as session:
+        years = [(y.year, y.is_open) for y in fiscal_years(session)]
+    for year, is_open in years:
+        a, b = st.columns([3, 1])
+        a.markdown(f"**{year}** · {t('ui.year_open') if is_open else t('ui.year_closed')}")
+        if b.button(t("ui.close_year") if is_open else t("ui.reopen_year"), key=f"year_toggle_{year}"):
+            done = attempt(lambda year=year, is_open=is_open: set_year_open(db, current, year, not is_open))
+            if done is not None:
+                flash_and_rerun(t("ui.year_closed_done" if is_open else "ui.year_reopened_done", year=year))
+    with st.form("open_year_form"):
+        next_year = max((y for y, _ in years), default=year_choices(db)[0] - 1) + 1
+        new_year = st.number_input(
+            t("ui.new_year"), min_value=2000, max_value=2100, value=min(next_year, 2100), step=1, key="new_year"
+        )
+        open_clicked = st.form_submit_button(t("ui.open_year"), type="primary", key="open_year_submit")
+    if open_clicked:
+        opened = attempt(lambda: open_year(db, current, int(new_year)))
+        if opened is not None:
+            flash_and_rerun(t("ui.year_opened_done", year=int(new_year)))
+
+# --- policies -----------------------------------------------------------------------------------
+with tab_policies:
+    codes_by_id = {u["id"]: u["code"] for u in units}
+    with db.read() as session:
+        policies = [(p.code, p.name, codes_by_id.get(p.owner_unit_id, "")) for p in policies_in_scope(session, current)]
+    st.dataframe(
+        [{t("ui.policy_code"): c, t("ui.policy_name"): n, t("ui.owner_unit"): o} for c, n, o in policies],
+        hide_index=True,
+        key="policies_table",
+    )
+    st.subheader(t("ui.create_policy"))
+    with st.form("create_policy_form"):
+        a, b = st.columns([1, 3])
+        policy_code = a.text_input(t("ui.policy_code"), key="policy_code")
+        policy_name = b.text_input(t("ui.policy_name"), key="policy_name")
+        owner = st.selectbox(t("ui.owner_unit"), list(unit_labels), format_func=unit_labels.get, key="policy_owner")
+        policy_clicked = st.form_submit_button(t("ui.create_policy_submit"), type="primary", key="policy_submit")
+    if policy_clicked:
+        created_policy = attempt(lambda: create_policy(db, current, policy_code, policy_name, owner or ""))
+        if created_policy is not None:
+            clear_inputs("policy_code", "policy_name")
+            flash_and_rerun(t("ui.policy_created", code=created_policy.code))
+
+# --- budget classification ----------------------------------------------------------------------
+with tab_codes:
+    code_years = year_choices(db)
+    code_year = st.selectbox(t("ui.year"), code_years, key="codes_year")
+    st.caption(t("ui.codes_read_only"))
+    with db.read() as session:
+        sectors = budget_codes(session, "sector", code_year)
+        sub_items = budget_codes(session, "sub_item", code_year)
+    a, b = st.columns(2)
+    with a:
+        st.markdown(f"**{t('ui.sector_code')}**")
+        st.dataframe(
+            [{t("ui.code"): c, t("ui.label"): label} for c, label in sectors], hide_index=True, key="codes_sector"
+        )
+    with b:
+        st.markdown(f"**{t('ui.sub_item')}**")
+        st.dataframe(
+            [{t("ui.code"): c, t("ui.label"): label} for c, label in sub_items], hide_index=True, key="codes_sub_item"
+        )

@@ -1,0 +1,121 @@
+"""Người dùng (admin): list accounts, create one, change role/unit/active, reset a password."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ledger.models import ROLES
+from ledger.users import create_user, list_users, reset_password, update_user
+from pages.common import (
+    attempt,
+    clear_inputs,
+    database,
+    flash_and_rerun,
+    optional,
+    require_actor,
+    require_admin_page,
+    role_label,
+    show_flash,
+    t,
+    unit_label,
+    units_for,
+    yes_no,
+)
+
+current = require_actor()
+st.title(t("ui.page_users"))
+require_admin_page(current)
+db = database()
+show_flash()
+
+users = attempt(lambda: list_users(db, current))
+if users is None:
+    st.stop()
+units = units_for(db, current)
+unit_labels = {u["code"]: unit_label(u) for u in units}
+
+st.dataframe(
+    [
+        {
+            t("ui.username"): u["username"],
+            t("ui.full_name"): u["full_name"],
+            t("ui.role"): role_label(u["role"]),
+            t("ui.unit"): u["unit_code"] or "",
+            t("ui.active"): yes_no(u["is_active"]),
+            t("ui.demo_account"): yes_no(u["is_demo"]),
+        }
+        for u in users
+    ],
+    hide_index=True,
+    key="users_table",
+)
+
+st.subheader(t("ui.create_user"))
+with st.form("create_user_form"):
+    a, b = st.columns(2)
+    username = a.text_input(t("ui.username"), key="user_username", help=t("ui.username_help"))
+    full_name = b.text_input(t("ui.full_name"), key="user_full_name")
+    a, b, c = st.columns(3)
+    role = a.selectbox(t("ui.role"), ROLES, index=ROLES.index("officer"), format_func=role_label, key="user_role")
+    unit_code = b.selectbox(t("ui.unit"), ["", *unit_labels], format_func=optional(unit_labels), key="user_unit")
+    password = c.text_input(t("ui.password"), type="password", key="user_password")
+    create_clicked = st.form_submit_button(t("ui.create_user_submit"), type="primary", key="user_submit")
+if create_clicked:
+    created = attempt(
+        lambda: create_user(db, current, username, role, password, unit_code=unit_code or None, full_name=full_name)
+    )
+    if created is not None:
+        clear_inputs("user_username", "user_full_name", "user_password")
+        flash_and_rerun(t("ui.user_created", name=created.username))
+
+st.subheader(t("ui.edit_user"))
+by_name = {u["username"]: u for u in users}
+chosen = st.selectbox(
+    t("ui.choose_user"),
+    list(by_name),
+    index=None,
+    format_func=lambda name: f"{name} – {by_name[name]['full_name']}" if by_name[name]["full_name"] else name,
+    placeholder=t("ui.choose_user_hint"),
+    key="edit_user",
+)
+if chosen is not None:
+    user = by_name[chosen]
+    with st.form(f"edit_user_form_{chosen}"):
+        new_full_name = st.text_input(t("ui.full_name"), value=user["full_name"], key=f"edit_full_name_{chosen}")
+        a, b, c = st.columns(3)
+        new_role = a.selectbox(
+            t("ui.role"), ROLES, index=ROLES.index(user["role"]), format_func=role_label, key=f"edit_role_{chosen}"
+        )
+        unit_options = ["", *unit_labels]
+        new_unit = b.selectbox(
+            t("ui.unit"),
+            unit_options,
+            index=unit_options.index(user["unit_code"]) if user["unit_code"] in unit_options else 0,
+            format_func=optional(unit_labels),
+            key=f"edit_unit_{chosen}",
+        )
+        active = c.checkbox(t("ui.active"), value=user["is_active"], key=f"edit_active_{chosen}")
+        edit_clicked = st.form_submit_button(t("ui.save_changes"), type="primary", key=f"edit_submit_{chosen}")
+    if edit_clicked:
+        changed = attempt(
+            lambda: update_user(
+                db,
+                current,
+                chosen,
+                role=new_role,
+                unit_code=new_unit or None,
+                is_active=active,
+                full_name=new_full_name,
+            )
+        )
+        if changed is not None:
+            flash_and_rerun(t("ui.user_updated", name=chosen))
+
+    with st.form(f"reset_password_form_{chosen}"):
+        new_password = st.text_input(t("ui.new_password"), type="password", key=f"reset_password_{chosen}")
+        reset_clicked = st.form_submit_button(t("ui.reset_password"), key=f"reset_submit_{chosen}")
+    if reset_clicked:
+        # reset_password returns nothing; ``or True`` tells success from a refusal.
+        if attempt(lambda: reset_password(db, current, chosen, new_password) or True):
+            clear_inputs(f"reset_password_{chosen}")
+            flash_and_rerun(t("ui.password_reset_done", name=chosen))

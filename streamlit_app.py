@@ -1,0 +1,61 @@
+"""Entry point of the app: first-run set-up, sign-in, language switch and the role-based menu."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import ledger.ui_text  # noqa: F401  (registers the screen labels)
+from ledger.users import has_demo_users, user_count
+from pages.common import actor, database, role_label, t
+
+st.set_page_config(page_title="Sổ ngân sách truyền thông chính sách", page_icon="📒", layout="wide")
+
+db = database()
+with db.read() as session:
+    users = user_count(session)
+    demo = has_demo_users(session)
+
+with st.sidebar:
+    st.radio(
+        t("ui.language"),
+        options=["vi", "en"],
+        format_func=lambda code: {"vi": "Tiếng Việt", "en": "English"}[code],
+        horizontal=True,
+        key="lang",
+    )
+
+current = actor()
+if users == 0:
+    menu = [st.Page("pages/setup.py", title=t("ui.setup_title"), icon="🛠️")]
+elif current is None:
+    menu = [st.Page("pages/sign_in.py", title=t("ui.sign_in"), icon="🔑")]
+else:
+    # Leaders and auditors land on the dashboard; officers and admins on the overview.
+    pictures_first = current.role in ("leader", "auditor")
+    ledger_pages = [
+        st.Page("pages/dashboard.py", title=t("ui.page_dashboard"), icon="📈", default=pictures_first),
+        st.Page("pages/overview.py", title=t("ui.page_overview"), icon="📊", default=not pictures_first),
+        st.Page("pages/budget_lines.py", title=t("ui.page_lines"), icon="📒"),
+        st.Page("pages/adjustments.py", title=t("ui.page_adjustments"), icon="🔁"),
+        st.Page("pages/commitments.py", title=t("ui.page_commitments"), icon="📰"),
+        st.Page("pages/payments.py", title=t("ui.page_payments"), icon="💳"),
+    ]
+    menu = {t("ui.menu_ledger"): ledger_pages}
+    if current.role == "admin":
+        menu[t("ui.menu_admin")] = [
+            st.Page("pages/users.py", title=t("ui.page_users"), icon="👤"),
+            st.Page("pages/units.py", title=t("ui.page_units"), icon="🏛️"),
+        ]
+    with st.sidebar:
+        st.caption(t("ui.signed_in_as", name=current.username, role=role_label(current.role)))
+        if st.button(t("ui.sign_out"), key="sign_out"):
+            for key in list(st.session_state.keys()):
+                if key != "lang":
+                    del st.session_state[key]
+            st.rerun()
+
+if demo:
+    st.warning(t("ui.demo_banner"), icon="🧪")
+
+page = st.navigation(menu)
+page.run()
