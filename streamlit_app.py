@@ -8,7 +8,7 @@ import ledger.ui_text  # noqa: F401  (registers the screen labels)
 from ledger.users import has_demo_users, user_count
 from pages.common import actor, database, role_label, t
 
-st.set_page_config(page_title="Sổ ngân sách truyền thông chính sách", page_icon="📒", layout="wide")
+st.set_page_config(page_title="Sổ ngân sách truyền thông chính sách", page_icon=":material/list_alt:", layout="wide")
 
 db = database()
 with db.read() as session:
@@ -26,25 +26,25 @@ with st.sidebar:
 
 current = actor()
 if users == 0:
-    menu = [st.Page("pages/setup.py", title=t("ui.setup_title"), icon="🛠️")]
+    menu = [st.Page("pages/setup.py", title=t("ui.setup_title"), icon=":material/build:")]
 elif current is None:
-    menu = [st.Page("pages/sign_in.py", title=t("ui.sign_in"), icon="🔑")]
+    menu = [st.Page("pages/sign_in.py", title=t("ui.sign_in"), icon=":material/login:")]
 else:
     # Leaders and auditors land on the dashboard; officers and admins on the overview.
     pictures_first = current.role in ("leader", "auditor")
     ledger_pages = [
-        st.Page("pages/dashboard.py", title=t("ui.page_dashboard"), icon="📈", default=pictures_first),
-        st.Page("pages/overview.py", title=t("ui.page_overview"), icon="📊", default=not pictures_first),
-        st.Page("pages/budget_lines.py", title=t("ui.page_lines"), icon="📒"),
-        st.Page("pages/adjustments.py", title=t("ui.page_adjustments"), icon="🔁"),
-        st.Page("pages/commitments.py", title=t("ui.page_commitments"), icon="📰"),
-        st.Page("pages/payments.py", title=t("ui.page_payments"), icon="💳"),
+        st.Page("pages/dashboard.py", title=t("ui.page_dashboard"), icon=":material/insights:", default=pictures_first),
+        st.Page("pages/overview.py", title=t("ui.page_overview"), icon=":material/dashboard:", default=not pictures_first),
+        st.Page("pages/budget_lines.py", title=t("ui.page_lines"), icon=":material/list_alt:"),
+        st.Page("pages/adjustments.py", title=t("ui.page_adjustments"), icon=":material/swap_horiz:"),
+        st.Page("pages/commitments.py", title=t("ui.page_commitments"), icon=":material/newspaper:"),
+        st.Page("pages/payments.py", title=t("ui.page_payments"), icon=":material/payments:"),
     ]
     menu = {t("ui.menu_ledger"): ledger_pages}
     if current.role == "admin":
         menu[t("ui.menu_admin")] = [
-            st.Page("pages/users.py", title=t("ui.page_users"), icon="👤"),
-            st.Page("pages/units.py", title=t("ui.page_units"), icon="🏛️"),
+            st.Page("pages/users.py", title=t("ui.page_users"), icon=":material/group:"),
+            st.Page("pages/units.py", title=t("ui.page_units"), icon=":material/account_tree:"),
         ]
     with st.sidebar:
         st.caption(t("ui.signed_in_as", name=current.username, role=role_label(current.role)))
@@ -55,7 +55,7 @@ else:
             st.rerun()
 
 if demo:
-    st.warning(t("ui.demo_banner"), icon="🧪")
+    st.warning(t("ui.demo_banner"), icon=":material/science:")
 
 page = st.navigation(menu)
 page.run()

@@ -44,10 +44,11 @@ def _layout(fig: go.Figure, scale: str, lang: str, *, horizontal: bool = False, 
         separators=",.",  # Vietnamese: decimal comma, thousands dot
         clickmode="event+select",
     )
+    # Thousands grouped the Vietnamese way on the value axis: 1.200, not 1200.
     if horizontal:
-        fig.update_xaxes(title=axis_title(scale, lang))
+        fig.update_xaxes(title=axis_title(scale, lang), tickformat=",~f")
     else:
-        fig.update_yaxes(title=axis_title(scale, lang))
+        fig.update_yaxes(title=axis_title(scale, lang), tickformat=",~f")
     return fig
 
 

@@ -23,6 +23,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("init", help="create or upgrade the schema")
     demo = commands.add_parser("demo", help="load the demo ledger into an empty database")
     demo.add_argument("--password", default="demo", help="password of the demo users (default: demo)")
+    demo.add_argument(
+        "--scale", type=int, metavar="N",
+        help="load the national-scale demo with N payments instead (34 provinces, 17 ministries, five years)",
+    )
     commands.add_parser("verify", help="verify the audit chain and the audited rows")
     user = commands.add_parser("user", help="manage users")
     user_commands = user.add_subparsers(dest="user_command", required=True)
@@ -45,6 +49,17 @@ def main(argv: list[str] | None = None) -> int:
         if not schema.has_schema(db):
             schema.upgrade(db)
         if args.command == "demo":
+            if args.scale is not None:
+                from ledger.scale import load_scale_demo
+
+                if args.scale < 0:
+                    print("error: --scale must be 0 or more", file=sys.stderr)
+                    return 2
+                counts = load_scale_demo(
+                    db, payments=args.scale, password=args.password, progress=lambda m: print(m, file=sys.stderr, flush=True)
+                )
+                print("scale demo loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+                return 0
             from ledger.demo import load_demo
 
             counts = load_demo(db, password=args.password)

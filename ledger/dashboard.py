@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Select, case, extract, func, literal, select
+from sqlalchemy import BigInteger, Select, case, cast, extract, func, literal, select
 from sqlalchemy.orm import Session
 
 from ledger.auth import Actor, scope_unit_ids, subtree
@@ -279,12 +279,14 @@ def _phased_plan(session: Session, sel: Selection) -> list[int]:
     else its allocation spread evenly; whole đồng, the last month equal to the allocation."""
     lines = _per_line(sel)
     phased_lines = select(LinePhasing.line_id).distinct().subquery()
-    even_total = int(
-        session.scalar(
-            select(func.coalesce(func.sum(lines.c.allocated), 0)).where(lines.c.line_id.not_in(select(phased_lines.c.line_id)))
+    # Each line's even plan is rounded down on its own (allocated × m // 12), then summed: so the plan of
+    # a selection is the sum of the plans of its parts (sources, units), as every other figure is.
+    line_allocated = cast(lines.c.allocated, BigInteger)
+    even = session.execute(
+        select(*[func.coalesce(func.sum(line_allocated * m // 12), 0) for m in range(1, 13)]).where(
+            lines.c.line_id.not_in(select(phased_lines.c.line_id))
         )
-        or 0
-    )
+    ).one()
     weights = (
         select(LinePhasing.line_id, LinePhasing.month, LinePhasing.amount, lines.c.allocated)
         .join(lines, lines.c.line_id == LinePhasing.line_id)
@@ -294,7 +296,7 @@ def _phased_plan(session: Session, sel: Selection) -> list[int]:
     for line_id, month, amount, allocated in session.execute(weights):
         alloc, months = per_line.setdefault(line_id, (int(allocated), [0] * 12))
         months[month - 1] += int(amount)
-    cumulative = [even_total * m // 12 for m in range(1, 13)]
+    cumulative = [int(amount or 0) for amount in even]
     for allocated, months in per_line.values():
         weight_total = sum(months) or 1
         running = 0
@@ -456,7 +458,9 @@ def _dimension_condition(session: Session, sel: Selection, dimension: str, value
         unit = session.scalars(select(Unit).where(Unit.code == value)).first()
         if unit is None:
             return [literal(False)]
-        if unit.id == sel.root_unit_id:
+        # The bar of the selected unit, or (for an actor without a unit) of a top unit, holds its own
+        # lines only: its subordinate units have bars of their own (see _rollup_targets).
+        if unit.id == sel.root_unit_id or (sel.root_unit_id is None and unit.parent_id is None):
             return [BudgetLine.unit_id == unit.id]
         return [BudgetLine.unit_id.in_(subtree(session, unit.id))]
     return []

@@ -333,6 +333,7 @@ class Contribution(Base):
     date: Mapped[dt.date] = mapped_column(Date)
     donor: Mapped[str] = mapped_column(String(255))
     amount: Mapped[int] = mapped_column(BigInteger)
+    note: Mapped[str] = mapped_column(Text, default="")  # for a reversal: why
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
@@ -354,6 +355,7 @@ class Payment(Base):
     line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     excess_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    note: Mapped[str] = mapped_column(Text, default="")  # for a reversal: why
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))

@@ -30,13 +30,16 @@ import datetime as dt
 import hashlib
 import json
 import operator
+import queue
 import random
+import threading
 import uuid
 from collections.abc import Callable
+from json.encoder import encode_basestring
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import Boolean, Date, DateTime, func, insert, inspect, select, text
+from sqlalchemy import Boolean, Date, DateTime, Integer, func, insert, inspect, select, text
 
 from ledger import audit
 from ledger.auth import SYSTEM
@@ -198,7 +201,8 @@ KIND_WEIGHTS = (30, 25, 10, 8, 6, 25, 8, 4)
 PAYMENTS_PER = {"order": (1, 1, 2, 2, 2, 3, 3, 4, 5, 6), "course": (1, 1, 2, 2, 3), "it_service": (2, 3, 4, 6, 8, 12)}
 KIND_OF_CATEGORY = {"BAO_CHI": "order", "DAO_TAO": "course", "CNTT": "it_service"}
 
-_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))  # = audit.canonical_json
+_ACTOR = _ENCODER.encode(SYSTEM.username)
 _ENTITY_TYPE = {model: name for name, model in AUDITED_MODELS.items()}
 _ID_TABLES = (Unit, Policy, User, PressAgency, BudgetLine, Adjustment, Commitment, CommitmentItem, Acceptance, Contribution, Payment)
 # Insert order: parents before children (foreign keys are checked on both backends).
@@ -206,9 +210,10 @@ _INSERT_ORDER = (Unit, FiscalYear, Policy, User, PressAgency, BudgetLine, Adjust
 
 
 def _sqlite_insert(model: type) -> tuple[str, Callable[[dict[str, Any]], Any]]:
-    """The INSERT for ``model`` and a function turning a row dict into its parameters, stored as
-    SQLAlchemy stores them on SQLite (dates 'YYYY-MM-DD', datetimes 'YYYY-MM-DD HH:MM:SS.ffffff',
-    booleans 0/1), so that rows read back exactly as the services' rows do."""
+    """The INSERT for ``model`` and a function turning a row dict into its parameters as SQLAlchemy
+    stores them on SQLite (dates 'YYYY-MM-DD', datetimes 'YYYY-MM-DD HH:MM:SS.ffffff', booleans
+    0/1), so that rows read back exactly as the services' rows do. On SQLite the per-row parameter
+    processing of a Core executemany costs more than SQLite's own work; PostgreSQL takes Core."""
     table = model.__table__
     keys = [column.key for column in table.columns]
     names = ", ".join(f'"{column.name}"' for column in table.columns)
@@ -235,6 +240,29 @@ def _sqlite_insert(model: type) -> tuple[str, Callable[[dict[str, Any]], Any]]:
     return sql, convert
 
 
+def _json_formatter(model: type) -> Callable[[dict[str, Any]], str]:
+    """A function giving ``canonical_json(audit.snapshot(row))`` for a row dict of ``model`` directly,
+    without building the snapshot: generated from the table's columns (sorted keys, ``null`` for
+    None, ISO dates, integers as written, strings JSON-escaped). Datetimes must be whole seconds.
+    ``audit.verify`` re-derives every hash from the stored JSON, so any difference would show."""
+    terms = []
+    for number, column in enumerate(sorted(inspect(model).columns, key=lambda c: c.key)):
+        value = f"r[{column.key!r}]"
+        if isinstance(column.type, Date | DateTime):
+            text_ = f"'\"' + {value}.isoformat() + '\"'"
+        elif isinstance(column.type, Boolean):
+            text_ = f"('true' if {value} else 'false')"
+        elif isinstance(column.type, Integer):
+            text_ = f"str({value})"
+        else:
+            text_ = f"_string({value})"
+        lead = ("{" if number == 0 else ",") + _ENCODER.encode(column.key) + ":"
+        terms.append(f"{lead!r} + ('null' if {value} is None else {text_})")
+    namespace: dict[str, Any] = {"_string": encode_basestring}
+    exec(f"def formatted(r):\n    return {' + '.join(terms)} + '}}'\n", namespace)  # generated from the model
+    return namespace["formatted"]
+
+
 def _round5m(value: int) -> int:
     return max(5_000_000, -(-value // 5_000_000) * 5_000_000)
 
@@ -243,93 +271,148 @@ class _Loader:
     """Buffers rows per table and builds the hash-chained events for them."""
 
     def __init__(self, session, start_seq: int, prev_hash: str, clock: dt.datetime, progress: Callable[[str], None] | None):
-        self.session = session
         self.seq = start_seq
         self.prev_hash = prev_hash
-        self.clock = clock
+        self.clock = clock.replace(microsecond=0)
         self.tick = 0
+        self.second = -1
+        self.stamp_prefix = ""
+        self.moment = self.clock
         self.buffers: dict[type, list[dict[str, Any]]] = {model: [] for model in _INSERT_ORDER}
         self.pending = 0
         self.written = 0
         self.progress = progress
         self.next_progress = 200_000
-        self.columns = {model: [c.key for c in inspect(model).columns] for model in _INSERT_ORDER}
+        self.columns = {model: {c.key for c in inspect(model).columns} for model in _INSERT_ORDER}
         self.checked: set[type] = set()
-        # On SQLite, rows go to the driver as tuples already in SQLAlchemy's storage format (the
-        # per-row parameter processing of an ORM/Core executemany costs more than SQLite's own work).
-        self.sqlite = {model: _sqlite_insert(model) for model in _INSERT_ORDER} if session.get_bind().dialect.name == "sqlite" else None
+        self.formats = {model: _json_formatter(model) for model in _ID_TABLES if model is not User}
+        self.writer = _Writer(session.connection())
+
+    def _at(self, tick: int) -> int:
+        second, micro = divmod(tick, 1_000_000)
+        if second != self.second:
+            self.second = second
+            self.moment = self.clock + dt.timedelta(seconds=second)
+            self.stamp_prefix = self.moment.isoformat(timespec="seconds")
+        return micro
 
     def now(self) -> dt.datetime:
         """The load clock at the next event, whole seconds (the precision rows keep)."""
-        return (self.clock + dt.timedelta(microseconds=self.tick)).replace(microsecond=0)
+        self._at(self.tick)
+        return self.moment
 
-    def snapshot(self, model: type, row: dict[str, Any]) -> dict[str, Any]:
-        """What ``audit.snapshot`` gives for this row once read back from the database."""
-        state = {key: (value.isoformat() if isinstance(value, dt.date) else value) for key, value in row.items()}
+    def state(self, model: type, row: dict[str, Any]) -> str:
+        """``canonical_json(audit.snapshot(row))`` of this row as it will read back from the database."""
         if model is User:
-            password_hash = state.pop("password_hash")
+            state = {key: value for key, value in row.items() if key != "password_hash"}
+            password_hash = row["password_hash"]
             state["password_fingerprint"] = hashlib.sha256(password_hash.encode()).hexdigest()[:16] if password_hash else None
-        return state
+            return _ENCODER.encode(state)
+        return self.formats[model](row)
 
-    def event(self, action: str, entity_type: str, entity_id: str, before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
-        occurred_at = (self.clock + dt.timedelta(microseconds=self.tick)).isoformat(timespec="microseconds")
+    def event(self, action: str, entity_type: str, entity_id: str, before: str | None, after: str | None) -> None:
+        """Append one event; ``before``/``after`` are canonical JSON. Equivalent to ``audit.record``
+        with the load clock: the payload below is ``canonical_json`` of ``audit._event_payload``,
+        spelled out in sorted key order (the names and codes in it are plain ASCII)."""
+        micro = self._at(self.tick)
         self.tick += 1
-        before_json = _ENCODER.encode(before) if before is not None else None
-        after_json = _ENCODER.encode(after) if after is not None else None
-        # canonical_json of audit._event_payload, spelled out (keys in sorted order) to encode each state once.
+        occurred_at = f"{self.stamp_prefix}.{micro:06d}"
         payload = (
-            '{"action":' + _ENCODER.encode(action)
-            + ',"actor":' + _ENCODER.encode(SYSTEM.username)
-            + ',"after":' + (after_json or "null")
-            + ',"before":' + (before_json or "null")
-            + ',"entity_id":' + _ENCODER.encode(entity_id)
-            + ',"entity_type":' + _ENCODER.encode(entity_type)
-            + ',"occurred_at":' + _ENCODER.encode(occurred_at)
-            + ',"seq":' + str(self.seq) + "}"
+            f'{{"action":"{action}","actor":{_ACTOR},"after":{after or "null"},"before":{before or "null"},'
+            f'"entity_id":"{entity_id}","entity_type":"{entity_type}","occurred_at":"{occurred_at}","seq":{self.seq}}}'
         )
         digest = hashlib.sha256((self.prev_hash + payload).encode()).hexdigest()
         self.add(
             AuditEvent,
             {
                 "seq": self.seq, "occurred_at": occurred_at, "actor": SYSTEM.username, "action": action,
-                "entity_type": entity_type, "entity_id": entity_id, "before": before_json, "after": after_json,
+                "entity_type": entity_type, "entity_id": entity_id, "before": before, "after": after,
                 "prev_hash": self.prev_hash, "hash": digest,
             },
         )
         self.prev_hash = digest
         self.seq += 1
 
-    def row(self, model: type, row: dict[str, Any], action: str, entity_id: Any = None) -> dict[str, Any]:
-        """Insert a row in its final state, with its creation event; returns its snapshot."""
+    def row(self, model: type, row: dict[str, Any], action: str) -> str:
+        """Insert a row in its final state, with its creation event; returns its state (JSON)."""
         if model not in self.checked:
-            assert list(row) == self.columns[model] or set(row) == set(self.columns[model]), (model, set(row) ^ set(self.columns[model]))
+            if set(row) != self.columns[model]:
+                raise AssertionError(f"{model.__name__} row does not match the table: {sorted(set(row) ^ self.columns[model])}")
             self.checked.add(model)
         self.add(model, row)
-        after = self.snapshot(model, row)
-        self.event(action, _ENTITY_TYPE[model], str(row["id"] if entity_id is None else entity_id), None, after)
+        after = self.state(model, row)
+        self.event(action, _ENTITY_TYPE[model], str(row["id"]), None, after)
         return after
 
     def add(self, model: type, row: dict[str, Any]) -> None:
+        """Buffer a row (it must not change afterwards); full buffers go to the writer thread."""
         self.buffers[model].append(row)
         self.pending += 1
         if self.pending >= CHUNK:
             self.flush()
 
     def flush(self) -> None:
-        for model in _INSERT_ORDER:
-            rows = self.buffers[model]
-            if rows:
-                if self.sqlite:
-                    sql, convert = self.sqlite[model]
-                    self.session.connection().exec_driver_sql(sql, [convert(row) for row in rows])
-                else:
-                    self.session.execute(insert(model.__table__), rows)
-                self.written += len(rows)
-                rows.clear()
+        batch = [(model, rows) for model, rows in self.buffers.items() if rows]
+        if not batch:
+            return
+        self.writer.put(batch)
+        self.buffers = {model: [] for model in _INSERT_ORDER}
+        self.written += self.pending
         self.pending = 0
         if self.progress and self.written >= self.next_progress:
             self.progress(f"{self.written:,} rows written ({self.seq - 1:,} audit events)")
             self.next_progress = (self.written // 200_000 + 1) * 200_000
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _Writer:
+    """Inserts batches in a thread of its own, so that the database's work (SQLite releases the GIL
+    while it steps) overlaps with building the next rows. Batches keep the insert order of
+    ``_INSERT_ORDER``, parents first; the queue is short, so memory stays bounded."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.sqlite = {model: _sqlite_insert(model) for model in _INSERT_ORDER} if connection.dialect.name == "sqlite" else None
+        self.queue: queue.Queue = queue.Queue(maxsize=3)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="scale-demo-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            if self.error is not None:
+                continue  # keep draining so that the producer never blocks
+            try:
+                for model, rows in batch:
+                    if self.sqlite:
+                        sql, convert = self.sqlite[model]
+                        self.connection.exec_driver_sql(sql, [convert(row) for row in rows])
+                    else:
+                        self.connection.execute(insert(model.__table__), rows)
+            except BaseException as error:  # re-raised in the loading thread
+                self.error = error
+
+    def put(self, batch: list[tuple[type, list[dict[str, Any]]]]) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(batch)
+
+    def close(self) -> None:
+        """Wait for every batch to be written; raise what the writer met."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def stop(self) -> None:
+        """Let the writer finish its batch and end (the loading thread failed: nothing is kept)."""
+        if self.thread.is_alive():
+            self.error = self.error or _Stopped()
+            self.queue.put(None)
+            self.thread.join()
 
 
 class _Spec:
@@ -499,13 +582,31 @@ def load_scale_demo(
 
 
 def _load(session, rng: random.Random, n_payments: int, password: str, seed: int, today: dt.date, progress) -> dict[str, int]:
+    # Every read comes first: once the writer thread runs, it alone uses the connection.
     last = audit.head(session)
     clock = dt.datetime.combine(today, dt.time())
     if last is not None:
         clock = max(clock, dt.datetime.fromisoformat(last.occurred_at).replace(microsecond=0) + dt.timedelta(seconds=1))
-    loader = _Loader(session, last.seq + 1 if last else 1, last.hash if last else audit.GENESIS_HASH, clock, progress)
     next_id = {model: (session.scalar(select(func.max(model.id))) or 0) + 1 for model in _ID_TABLES}
+    existing = {
+        "years": set(session.scalars(select(FiscalYear.year))),
+        "users": set(session.scalars(select(User.username))),
+        "agencies": dict(session.execute(select(PressAgency.code, PressAgency.id)).all()),
+    }
+    first_seq = last.seq + 1 if last else 1
+    loader = _Loader(session, first_seq, last.hash if last else audit.GENESIS_HASH, clock, progress)
+    try:
+        counts = _generate(loader, next_id, existing, rng, n_payments, password, seed, today, progress)
+        loader.flush()
+    except BaseException:
+        loader.writer.stop()
+        raise
+    loader.writer.close()
+    counts["audit_events"] = loader.seq - first_seq
+    return counts
 
+
+def _generate(loader: _Loader, next_id: dict[type, int], existing: dict[str, Any], rng: random.Random, n_payments: int, password: str, seed: int, today: dt.date, progress) -> dict[str, int]:
     def new_id(model: type) -> int:
         value = next_id[model]
         next_id[model] = value + 1
@@ -515,16 +616,15 @@ def _load(session, rng: random.Random, n_payments: int, password: str, seed: int
     years = list(range(today.year - YEARS + 1, today.year + 1))
 
     # Fiscal years: the last two open, the older ones settled and closed.
-    existing_years = set(session.scalars(select(FiscalYear.year)))
     for year in years:
-        if year in existing_years:
+        if year in existing["years"]:
             continue
         opened = {"year": year, "is_open": True}
         closed = year < today.year - 1
         loader.add(FiscalYear, {"year": year, "is_open": not closed})
-        loader.event("fiscal_year.open", "fiscal_year", str(year), None, opened)
+        loader.event("fiscal_year.open", "fiscal_year", str(year), None, _ENCODER.encode(opened))
         if closed:
-            loader.event("fiscal_year.close", "fiscal_year", str(year), opened, {"year": year, "is_open": False})
+            loader.event("fiscal_year.close", "fiscal_year", str(year), _ENCODER.encode(opened), _ENCODER.encode({"year": year, "is_open": False}))
         counts["fiscal_years"] += 1
 
     # Units: QG, 17 ministries and 34 provinces, each with 2–4 subordinate units.
@@ -589,9 +689,8 @@ def _load(session, rng: random.Random, n_payments: int, password: str, seed: int
     # They share the one demo password, so one hash (argon2 takes ~0.5 s here) serves them all.
     salt = hashlib.sha256(f"scale-demo:{seed}".encode()).digest()[:16]
     password_hash = PasswordHasher().hash(password, salt=salt)
-    existing_users = set(session.scalars(select(User.username)))
     for username, role, unit_code, full_name in DEMO_USERS:
-        if username in existing_users:
+        if username in existing["users"]:
             continue
         row = {
             "id": new_id(User), "username": username, "full_name": full_name, "role": role,
@@ -602,7 +701,7 @@ def _load(session, rng: random.Random, n_payments: int, password: str, seed: int
         counts["users"] += 1
 
     # Press agencies: the small demo's, one per ministry, one merged paper-and-broadcaster per province.
-    agency_ids = dict(session.execute(select(PressAgency.code, PressAgency.id)).all())
+    agency_ids = dict(existing["agencies"])
     catalogue = [(code, name, media, governing, level) for code, name, media, governing, level in DEMO_PRESS_AGENCIES]
     catalogue += [(code, name, media, dict((m, n) for m, n, _ in MINISTRIES)[owner], "central") for code, name, media, owner in MINISTRY_PRESS]
     press_of: dict[str, list[str]] = {code: list(LOCAL_PRESS.get(code, [])) for code, *_ in MINISTRIES + PROVINCES}
@@ -792,12 +891,12 @@ def _load(session, rng: random.Random, n_payments: int, password: str, seed: int
                     "excess_amount": 0, "version": 1, "created_at": loader.now(), "created_by": SYSTEM.username,
                 }
                 entity = str(commitment_id)
-                draft = loader.snapshot(Commitment, row)
+                draft = loader.state(Commitment, row)
                 final = dict(row)
                 signed = None
                 if spec.fate != "cancelled_draft":
                     final.update(status="signed", signed_on=dt.date.fromordinal(sign_day), version=2)
-                    signed = loader.snapshot(Commitment, final)
+                    signed = loader.state(Commitment, final)
                     held += spec.value
                 steps: list[tuple[str, int, int]] = []
                 ending = None
@@ -853,7 +952,7 @@ def _load(session, rng: random.Random, n_payments: int, password: str, seed: int
                     loader.row(Payment, payment, "payment.advance" if what == "TAM_UNG" else "payment.post")
                     counts["payments"] += 1
                 if ending:
-                    loader.event(f"{spec.kind}.{ending}", "commitment", entity, previous, loader.snapshot(Commitment, final))
+                    loader.event(f"{spec.kind}.{ending}", "commitment", entity, previous, loader.state(Commitment, final))
             for amount in direct:
                 voucher += 1
                 payment_number += 1
@@ -886,20 +985,18 @@ def _load(session, rng: random.Random, n_payments: int, password: str, seed: int
                     "final_value": None, "status": "draft", "excess_amount": 0, "version": 1, "created_at": loader.now(),
                     "created_by": SYSTEM.username,
                 }
-                draft = loader.snapshot(Commitment, row)
+                draft = loader.state(Commitment, row)
                 final = {**row, "status": "signed", "signed_on": dt.date.fromordinal(sign_day), "excess_amount": excess, "version": 2}
                 loader.add(Commitment, final)
                 loader.event("order.create", "commitment", str(commitment_id), None, draft)
                 loader.event(
                     "control.warning", "control_warning", str(line["id"]), None,
-                    {"line": line_code, "available": available, "amount": value, "excess": excess, "action": "sign", "reference": reference},
+                    _ENCODER.encode({"line": line_code, "available": available, "amount": value, "excess": excess, "action": "sign", "reference": reference}),
                 )
-                loader.event("order.sign", "commitment", str(commitment_id), draft, loader.snapshot(Commitment, final))
+                loader.event("order.sign", "commitment", str(commitment_id), draft, loader.state(Commitment, final))
                 counts["commitments"] += 1
         if progress:
             progress(f"fiscal year {year} done: {payment_number:,} payments so far")
-    loader.flush()
     assert payment_number == n_payments == counts["payments"], (payment_number, n_payments)
-    counts["audit_events"] = loader.seq - (last.seq + 1 if last else 1)
     return counts
 

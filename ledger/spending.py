@@ -138,9 +138,10 @@ def _resolve_line(session: Session, actor: Actor, found: Problems, line: Any, ye
     return target
 
 
-def _within_year(found: Problems, value: Any, field: str, year: int | None, *, grace: bool = False) -> dt.date | None:
-    """A date in the fiscal year (with ``grace``: up to 31/01 of the next, the closing period), not in the future."""
-    date = found.date(value, field)
+def _within_year(found: Problems, value: Any, field: str, year: int | None, *, grace: bool = False, future: bool = False) -> dt.date | None:
+    """A date in the fiscal year (with ``grace``: up to 31/01 of the next, the closing period); not in the
+    future unless ``future`` (a course may be planned ahead; money cannot move ahead of time)."""
+    date = found.date(value, field, not_future=not future)
     if date is None or year is None:
         return date
     last = dt.date(year + 1, 1, 31) if grace else dt.date(year, 12, 31)
@@ -360,7 +361,7 @@ def create_course(session: Session, actor: Actor, **data: Any) -> Commitment:
     found = Problems()
     common = _common_fields(session, actor, found, "course", data)
     title = found.text(data.get("title"), "title", "tên khóa", limit=500)
-    start = _within_year(found, data.get("start_date"), "start_date", common["year"])
+    start = _within_year(found, data.get("start_date"), "start_date", common["year"], future=True)
     end = found.date(data.get("end_date"), "end_date", not_future=False)
     if start and end and end < start:
         found.append(problem("dates.order", "end_date"))
@@ -375,11 +376,17 @@ def create_course(session: Session, actor: Actor, **data: Any) -> Commitment:
 
 
 def year_portion(total: int, start: dt.date, end: dt.date, year: int) -> int:
-    """The part of a contract's value falling in ``year``, pro rata by days, in whole đồng (rounded down)."""
+    """The part of a contract's value falling in ``year``, pro rata by days, in whole đồng.
+
+    Computed as the difference of rounded-down cumulative shares, so the portions of all the years
+    of a term add up to the total exactly (no đồng lost to rounding)."""
     days = (end - start).days + 1
-    first, last = max(start, dt.date(year, 1, 1)), min(end, dt.date(year, 12, 31))
-    inside = max(0, (last - first).days + 1)
-    return total if inside == days else total * inside // days
+
+    def share_until(day: dt.date) -> int:
+        elapsed = min(max((day - start).days + 1, 0), days)
+        return total * elapsed // days
+
+    return share_until(dt.date(year, 12, 31)) - share_until(dt.date(year - 1, 12, 31))
 
 
 @writer
@@ -435,8 +442,8 @@ def update_draft(session: Session, actor: Actor, commitment_id: int, expected_ve
         compare = new_items
         if compare is None:
             compare = list(session.scalars(select(CommitmentItem).where(CommitmentItem.commitment_id == commitment.id)))
-        if compare and updates["value"] != sum(i.amount for i in compare):
-            items_total = sum(i.amount for i in compare)
+        items_total = sum(i.amount for i in compare)
+        if compare and updates["value"] != items_total:
             found.append(problem("order.value_mismatch", "value", value=format_amount(updates["value"]), items=format_amount(items_total)))
     found.raise_if_any()
 
@@ -470,7 +477,8 @@ def sign(session: Session, actor: Actor, commitment_id: int, signed_on: Any = No
     if commitment.status != "draft":
         raise ValidationError(problem("commitment.not_draft", reference=commitment.reference))
     found = Problems()
-    when = _within_year(found, signed_on or commitment.signed_on or commitment.start_date or dt.date.today(), "signed_on", commitment.year)
+    default = commitment.signed_on or min(max(dt.date.today(), dt.date(commitment.year, 1, 1)), dt.date(commitment.year, 12, 31))
+    when = _within_year(found, signed_on or default, "signed_on", commitment.year)
     found.raise_if_any()
     excess = _control_line(session, actor, commitment.line, commitment.value, "sign", commitment.reference)
 
@@ -517,6 +525,15 @@ def close(session: Session, actor: Actor, commitment_id: int, reason: Any = "", 
         commitment.final_value = balance.accepted
 
     return _change(session, actor, commitment, f"{commitment.kind}.close", apply)
+
+
+def _reversal_number(session: Session, column, number: str, *where: Any) -> str:
+    """The voucher/record number of a reversal: '<original>/HUY', made unique if someone used it already."""
+    candidate, n = f"{number}/HUY"[:64], 1
+    while session.scalar(select(column).where(column == candidate, *where)) is not None:
+        n += 1
+        candidate = f"{number}/HUY{n}"[-64:]
+    return candidate
 
 
 # --- acceptances ------------------------------------------------------------------------------
@@ -569,7 +586,7 @@ def reverse_acceptance(session: Session, actor: Actor, acceptance_id: int, reaso
         raise ValidationError(problem("acceptance.paid_beyond", reference=commitment.reference))
     reversal = Acceptance(
         commitment_id=commitment.id,
-        record_no=f"{original.record_no}/HUY"[:64],
+        record_no=_reversal_number(session, Acceptance.record_no, original.record_no, Acceptance.commitment_id == original.commitment_id),
         date=min(dt.date.today(), dt.date(commitment.year + 1, 1, 31)),
         accepted_value=-original.accepted_value,
         evidence=why,
@@ -691,15 +708,15 @@ def reverse_payment(session: Session, actor: Actor, payment_id: int, reason: Any
     line = session.get(BudgetLine, original.line_id)
     require_writer(session, actor, line.unit_id)
     found = Problems()
-    found.text(reason, "reason", "lý do", limit=2000)
+    why = found.text(reason, "reason", "lý do", limit=2000)
     if original.reverses_id is not None or session.scalar(select(Payment.id).where(Payment.reverses_id == original.id)):
         found.append(problem("reversal.done"))
     when = _within_year(found, date or min(dt.date.today(), dt.date(original.year + 1, 1, 31)), "date", original.year, grace=True)
     found.raise_if_any()
     reversal = Payment(
-        year=original.year, voucher_no=f"{original.voucher_no}/HUY"[:64], date=when, kind=original.kind,
+        year=original.year, voucher_no=_reversal_number(session, Payment.voucher_no, original.voucher_no, Payment.year == original.year), date=when, kind=original.kind,
         commitment_id=original.commitment_id, line_id=original.line_id, amount=-original.amount,
-        excess_amount=0, reverses_id=original.id, created_by=actor.username,
+        excess_amount=0, note=why, reverses_id=original.id, created_by=actor.username,
     )
     session.add(reversal)
     audit.record_change(session, actor.username, "payment.reverse", reversal, None)
@@ -715,7 +732,7 @@ def reverse_contribution(session: Session, actor: Actor, contribution_id: int, r
     line = session.get(BudgetLine, original.line_id)
     require_writer(session, actor, line.unit_id)
     found = Problems()
-    found.text(reason, "reason", "lý do", limit=2000)
+    why = found.text(reason, "reason", "lý do", limit=2000)
     if original.reverses_id is not None or session.scalar(select(Contribution.id).where(Contribution.reverses_id == original.id)):
         found.append(problem("reversal.done"))
     found.raise_if_any()
@@ -725,9 +742,9 @@ def reverse_contribution(session: Session, actor: Actor, contribution_id: int, r
             problem("xhh.over_contributions", "amount", line=line.code, received=format_amount(balance.contributions - original.amount), paid=format_amount(balance.paid), amount=format_amount(0))
         )
     reversal = Contribution(
-        year=original.year, voucher_no=f"{original.voucher_no}/HUY"[:64], line_id=original.line_id,
+        year=original.year, voucher_no=_reversal_number(session, Contribution.voucher_no, original.voucher_no, Contribution.year == original.year), line_id=original.line_id,
         date=min(dt.date.today(), dt.date(original.year + 1, 1, 31)), donor=original.donor, amount=-original.amount,
-        reverses_id=original.id, created_by=actor.username,
+        note=why, reverses_id=original.id, created_by=actor.username,
     )
     session.add(reversal)
     audit.record_change(session, actor.username, "contribution.reverse", reversal, None)

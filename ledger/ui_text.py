@@ -127,6 +127,29 @@ UI_TEXT: dict[str, dict[str, str]] = {
         "en": "Unit: {unit} · Category: {category} · Source: {source} · Sector: {sector}"
         " · Sub-item: {sub_item} · Policy: {policy}",
     },
+    "ui.line_activity": {
+        "vi": "Các khoản đã cam kết, đã chi và tài trợ trên dòng",
+        "en": "Everything charged to the line",
+    },
+    "ui.line_contributions_received": {"vi": "Tài trợ XHH đã nhận", "en": "XHH contributions received"},
+    "ui.line_commitments": {
+        "vi": "Hợp đồng đặt hàng, khóa học, dịch vụ CNTT",
+        "en": "Orders, courses and IT contracts",
+    },
+    "ui.line_no_commitments": {
+        "vi": "Chưa có hợp đồng hay khóa học nào trên dòng này.",
+        "en": "No contract or course on this line yet.",
+    },
+    "ui.line_direct_payments": {"vi": "Chi trực tiếp (ngoài hợp đồng)", "en": "Direct payments (outside contracts)"},
+    "ui.line_no_direct_payments": {
+        "vi": "Chưa có khoản chi trực tiếp nào trên dòng này.",
+        "en": "No direct payment on this line yet.",
+    },
+    "ui.line_contributions": {"vi": "Tài trợ xã hội hóa (XHH) đã nhận", "en": "Socialised (XHH) contributions received"},
+    "ui.line_no_contributions": {
+        "vi": "Dòng này chưa nhận khoản tài trợ nào.",
+        "en": "No contribution received for this line yet.",
+    },
     "ui.adjustments_of_line": {"vi": "Các lần điều chỉnh", "en": "Adjustments"},
     "ui.no_adjustments": {"vi": "Dòng này chưa có điều chỉnh.", "en": "This line has no adjustments yet."},
     "ui.audit_events": {"vi": "Nhật ký kiểm toán (chuỗi băm)", "en": "Audit trail (hash chain)"},

@@ -9,6 +9,7 @@ import streamlit as st
 from ledger.budget import LineFilters, add_line, adjust_line, line_detail, list_lines, reverse_adjustment
 from ledger.formatting import format_date, format_datetime
 from ledger.reference import budget_codes
+from ledger.spending import line_activity
 from pages.common import (
     adjustment_kind,
     amount_column,
@@ -211,6 +212,90 @@ if detail is not None:
     figures[1].metric(t("ui.adjustments"), money(detail["adjustments_total"]))
     figures[2].metric(t("ui.allocated"), money(detail["allocated"]))
     figures[3].metric(t("ui.used"), money(detail["used"]))
+
+    # Everything charged to the line: its balance, commitments, direct payments and XHH contributions.
+    activity = attempt(lambda: line_activity(db, current, detail["id"]))
+    if activity is not None:
+        st.markdown(f"**{t('ui.line_activity')}**")
+        balance = activity["balance"]
+        money_figures = [
+            ("ui.d_allocated", balance.allocated),
+            ("ui.d_committed", balance.committed),
+            ("ui.d_paid", balance.paid),
+            ("ui.d_available", balance.available),
+        ]
+        if detail["source_code"] == "XHH" or balance.contributions:
+            money_figures.append(("ui.line_contributions_received", balance.contributions))
+        for column, (key, amount) in zip(st.columns(len(money_figures)), money_figures, strict=True):
+            column.metric(t(key), money(amount))
+
+        commitments = activity["commitments"]
+        st.markdown(f"**{t('ui.line_commitments')}**")
+        if commitments:
+            kinds = {"order": "ui.c_kind_order", "course": "ui.c_kind_course", "it_service": "ui.c_kind_it"}
+            commitment_money = ("ui.c_value", "ui.c_accepted", "ui.c_paid", "ui.c_outstanding")
+            st.dataframe(
+                [
+                    {
+                        t("ui.c_reference"): c["reference"],
+                        t("ui.c_kind"): t(kinds[c["kind"]]),
+                        t("ui.c_status"): t(f"ui.status_{c['status']}") + (" ⚠" if c["excess_amount"] else ""),
+                        t("ui.c_counterparty"): c["press_agency"] or c["vendor"] or c["description"],
+                        t("ui.c_value"): money(c["value"]),
+                        t("ui.c_accepted"): money(c["accepted"]),
+                        t("ui.c_paid"): money(c["paid"]),
+                        t("ui.c_outstanding"): money(c["outstanding"]),
+                    }
+                    for c in commitments
+                ],
+                hide_index=True,
+                column_config={t(k): amount_column(t(k)) for k in commitment_money},
+                key="line_commitments",
+            )
+            st.caption(t("ui.c_count", count=len(commitments), total=money(sum(c["held"] for c in commitments))))
+        else:
+            st.caption(t("ui.line_no_commitments"))
+
+        st.markdown(f"**{t('ui.line_direct_payments')}**")
+        if activity["direct_payments"]:
+            st.dataframe(
+                [
+                    {
+                        t("ui.date"): format_date(dt.date.fromisoformat(p["date"])),
+                        t("ui.c_voucher"): p["voucher_no"],
+                        t("ui.c_entry"): t(f"ui.pay_{p['kind']}") + (" ↺" if p["reverses_id"] else ""),
+                        t("ui.amount"): money(p["amount"]),
+                        t("ui.created_by"): p["created_by"],
+                    }
+                    for p in activity["direct_payments"]
+                ],
+                hide_index=True,
+                column_config={t("ui.amount"): amount_column(t("ui.amount"))},
+                key="line_direct_payments",
+            )
+        else:
+            st.caption(t("ui.line_no_direct_payments"))
+
+        if detail["source_code"] == "XHH" or activity["contributions"]:
+            st.markdown(f"**{t('ui.line_contributions')}**")
+            if activity["contributions"]:
+                st.dataframe(
+                    [
+                        {
+                            t("ui.date"): format_date(dt.date.fromisoformat(c["date"])),
+                            t("ui.c_voucher"): c["voucher_no"],
+                            t("ui.p_donor"): c["donor"] + (" ↺" if c["reverses_id"] else ""),
+                            t("ui.amount"): money(c["amount"]),
+                            t("ui.created_by"): c["created_by"],
+                        }
+                        for c in activity["contributions"]
+                    ],
+                    hide_index=True,
+                    column_config={t("ui.amount"): amount_column(t("ui.amount"))},
+                    key="line_contributions",
+                )
+            else:
+                st.caption(t("ui.line_no_contributions"))
 
     st.markdown(f"**{t('ui.adjustments_of_line')}**")
     if detail["adjustments"]:

@@ -92,7 +92,7 @@ if picked:
         st.caption(f"{detail['description']} · {t('ui.line')} {detail['line_code']} ({detail['unit_code']})")
         if detail["excess_amount"]:
             st.warning(t("ui.c_excess", amount=money(detail["excess_amount"])))
-        figures = st.columns(6)
+        figures = [*st.columns(3), *st.columns(3)]
         figures[0].metric(t("ui.c_value"), money(detail["held"] if detail["status"] == "closed" else detail["value"]))
         figures[1].metric(t("ui.c_accepted"), money(detail["accepted"]))
         figures[2].metric(t("ui.c_advanced"), money(detail["advanced"]))
@@ -139,68 +139,88 @@ if picked:
         if officer:
             cid, version, cyear = detail["id"], detail["version"], detail["year"]
             bounds = date_in_year(cyear)
-            actions = st.tabs([t("ui.c_act_sign"), t("ui.c_act_advance"), t("ui.c_act_accept"), t("ui.c_act_pay"), t("ui.c_act_close"), t("ui.c_act_reverse")])
-            with actions[0]:
+            feedback = st.container()  # refusals show here, above the tabs, whichever tab is open after the rerun
+
+            def sign_form() -> None:
                 with st.form("c_sign_form"):
                     signed_on = st.date_input(t("ui.c_signed_on"), format="DD/MM/YYYY", key="c_sign_date", **bounds)
                     if st.form_submit_button(t("ui.c_act_sign"), type="primary"):
-                        if attempt(lambda: spending.sign(db, current, cid, signed_on, expected_version=version)):
+                        if attempt(lambda: spending.sign(db, current, cid, signed_on, expected_version=version), where=feedback):
                             flash_and_rerun(t("ui.c_signed", reference=picked))
+
+            def cancel_form() -> None:
                 with st.form("c_cancel_form"):
                     reason = st.text_input(t("ui.reason"), key="c_cancel_reason")
                     if st.form_submit_button(t("ui.c_act_cancel")):
-                        if attempt(lambda: spending.cancel(db, current, cid, reason, expected_version=version)):
+                        if attempt(lambda: spending.cancel(db, current, cid, reason, expected_version=version), where=feedback):
                             flash_and_rerun(t("ui.c_cancelled", reference=picked))
-            with actions[1]:
-                with st.form("c_advance_form"):
-                    voucher = st.text_input(t("ui.c_voucher"), key="c_adv_voucher")
-                    when = st.date_input(t("ui.date"), format="DD/MM/YYYY", key="c_adv_date", **bounds)
-                    amount = st.text_input(t("ui.amount"), key="c_adv_amount", placeholder="1.000.000")
-                    if st.form_submit_button(t("ui.c_act_advance"), type="primary"):
-                        done = attempt(lambda: spending.record_payment(db, current, year=cyear, voucher_no=voucher, date=when, kind="TAM_UNG", commitment=cid, amount=amount))
+
+            def payment_form(kind: str, prefix: str, label: str) -> None:
+                with st.form(f"{prefix}_form"):
+                    voucher = st.text_input(t("ui.c_voucher"), key=f"{prefix}_voucher")
+                    when = st.date_input(t("ui.date"), format="DD/MM/YYYY", key=f"{prefix}_date", **bounds)
+                    amount = st.text_input(t("ui.amount"), key=f"{prefix}_amount", placeholder="1.000.000")
+                    if st.form_submit_button(label, type="primary"):
+                        done = attempt(
+                            lambda: spending.record_payment(db, current, year=cyear, voucher_no=voucher, date=when, kind=kind, commitment=cid, amount=amount),
+                            where=feedback,
+                        )
                         if done:
-                            clear_inputs("c_adv_voucher", "c_adv_amount")
+                            clear_inputs(f"{prefix}_voucher", f"{prefix}_amount")
                             flash_and_rerun(t("ui.c_paid_done", amount=money(done.amount)))
-            with actions[2]:
+
+            def accept_form() -> None:
                 with st.form("c_accept_form"):
                     record_no = st.text_input(t("ui.c_record_no"), key="c_acc_record")
                     when = st.date_input(t("ui.date"), format="DD/MM/YYYY", key="c_acc_date", **bounds)
                     value = st.text_input(t("ui.c_accepted_value"), key="c_acc_value", placeholder="1.000.000")
                     evidence = st.text_input(t("ui.c_evidence"), key="c_acc_evidence", placeholder=t("ui.c_evidence_hint"))
                     if st.form_submit_button(t("ui.c_act_accept"), type="primary"):
-                        done = attempt(lambda: spending.accept(db, current, cid, record_no, when, value, evidence))
+                        done = attempt(lambda: spending.accept(db, current, cid, record_no, when, value, evidence), where=feedback)
                         if done:
                             clear_inputs("c_acc_record", "c_acc_value", "c_acc_evidence")
                             flash_and_rerun(t("ui.c_accepted_done", amount=money(done.accepted_value)))
-            with actions[3]:
-                st.caption(t("ui.c_payable", amount=money(detail["payable"])))
-                with st.form("c_pay_form"):
-                    voucher = st.text_input(t("ui.c_voucher"), key="c_pay_voucher")
-                    when = st.date_input(t("ui.date"), format="DD/MM/YYYY", key="c_pay_date", **bounds)
-                    amount = st.text_input(t("ui.amount"), key="c_pay_amount", placeholder="1.000.000")
-                    if st.form_submit_button(t("ui.c_act_pay"), type="primary"):
-                        done = attempt(lambda: spending.record_payment(db, current, year=cyear, voucher_no=voucher, date=when, kind="THANH_TOAN", commitment=cid, amount=amount))
-                        if done:
-                            clear_inputs("c_pay_voucher", "c_pay_amount")
-                            flash_and_rerun(t("ui.c_paid_done", amount=money(done.amount)))
-            with actions[4]:
+
+            def close_form() -> None:
                 st.caption(t("ui.c_close_hint"))
                 with st.form("c_close_form"):
                     reason = st.text_input(t("ui.reason"), key="c_close_reason")
                     if st.form_submit_button(t("ui.c_act_close"), type="primary"):
-                        if attempt(lambda: spending.close(db, current, cid, reason, expected_version=version)):
+                        if attempt(lambda: spending.close(db, current, cid, reason, expected_version=version), where=feedback):
                             flash_and_rerun(t("ui.c_closed", reference=picked))
-            with actions[5]:
+
+            def reverse_form() -> None:
                 entries = {f"P{p['id']}": f"{t('ui.pay_' + p['kind'])} {p['voucher_no']} · {money(p['amount'])}" for p in detail["payments"] if not p["reverses_id"] and not p["reversed"]}
                 entries |= {f"A{a['id']}": f"{t('ui.c_entry_acceptance')} {a['record_no']} · {money(a['accepted_value'])}" for a in detail["acceptances"] if not a["reverses_id"] and not a["reversed"]}
                 with st.form("c_reverse_form"):
                     entry = st.selectbox(t("ui.c_entry"), ["", *entries], format_func=optional(entries), key="c_rev_entry")
                     reason = st.text_input(t("ui.reason"), key="c_rev_reason")
                     if st.form_submit_button(t("ui.c_act_reverse")) and entry:
-                        target = int(entry[1:])
                         call = spending.reverse_payment if entry[0] == "P" else spending.reverse_acceptance
-                        if attempt(lambda: call(db, current, target, reason)):
+                        if attempt(lambda: call(db, current, int(entry[1:]), reason), where=feedback):
                             flash_and_rerun(t("ui.c_reversed"))
+
+            def pay_tab() -> None:
+                st.caption(t("ui.c_payable", amount=money(detail["payable"])))
+                payment_form("THANH_TOAN", "c_pay", t("ui.c_act_pay"))
+
+            # Only the actions the commitment's status allows (the services refuse the others anyway).
+            actions = {
+                "draft": [("sign", lambda: (sign_form(), cancel_form()))],
+                "signed": [
+                    ("advance", lambda: payment_form("TAM_UNG", "c_adv", t("ui.c_act_advance"))),
+                    ("accept", accept_form),
+                    ("pay", pay_tab),
+                    ("close", lambda: (close_form(), cancel_form())),
+                    ("reverse", reverse_form),
+                ],
+                "closed": [("pay", pay_tab), ("reverse", reverse_form)],
+                "cancelled": [],
+            }[detail["status"]]
+            if actions:
+                for tab, (_, render) in zip(st.tabs([t(f"ui.c_act_{name}") for name, _ in actions]), actions, strict=True):
+                    with tab:
+                        render()
 
 # --- new commitment (officers) -------------------------------------------------------------------
 if officer:

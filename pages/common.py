@@ -57,16 +57,19 @@ def role_label(role: str) -> str:
     return ROLE_LABELS.get(role, {}).get(lang(), role)
 
 
-def attempt(action: Callable[[], T], success: str | None = None) -> T | None:
-    """Run a ledger call; show its problems as sentences (never a traceback) and return None on refusal."""
+def attempt(action: Callable[[], T], success: str | None = None, *, where: Any = None) -> T | None:
+    """Run a ledger call; show its problems as sentences (never a traceback) and return None on refusal.
+
+    ``where`` is a container to show them in (e.g. above a set of tabs, so they stay in sight)."""
+    target = where if where is not None else st
     try:
         result = action()
     except LedgerError as error:
         for message in error.messages(lang()):
-            st.error(message)
+            target.error(message)
         return None
     if success:
-        st.success(success)
+        target.success(success)
     return result
 
 

@@ -174,7 +174,9 @@ with st.expander(t("ui.d_drill_pick"), expanded=choice is None):
     }[dim]
     key = st.selectbox(t("ui.d_bar"), list(options), format_func=lambda k: options.get(k, k), key="d_drill_key")
     measures = {"allocated": t("ui.d_allocated"), "committed": t("ui.d_committed"), "paid": t("ui.d_paid")}
-    measure = st.selectbox(t("ui.d_measure"), list(measures), format_func=measures.get, index=2 if dim == "month" else 0, key="d_drill_measure")
+    if dim == "month":  # a month's bar is what was paid in it
+        measures = {"paid": measures["paid"]}
+    measure = st.selectbox(t("ui.d_measure"), list(measures), format_func=measures.get, key="d_drill_measure")
     if st.button(t("ui.d_show_rows"), key="d_drill_show"):
         st.session_state["d_drill"] = [dim, int(key) if dim == "month" else key, measure]
         choice = st.session_state["d_drill"]
