@@ -7,13 +7,12 @@ Screenshots of the last screen of each test land in test-artifacts/ for a human 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-
 from browser_support import CHROMIUM_FLAGS, ROOT, AppServer, chromium_path
 from conftest import missing
+from sqlalchemy import text
+
 from ledger.db import Database
 from ledger.formatting import format_vnd
 
