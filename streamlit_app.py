@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import ledger.excel.texts  # noqa: F401  (registers the workbook and audit-trail labels)
 import ledger.ui_text  # noqa: F401  (registers the screen labels)
 from ledger.users import has_demo_users, user_count
 from pages.common import actor, database, role_label, t
@@ -39,6 +40,8 @@ else:
         st.Page("pages/adjustments.py", title=t("ui.page_adjustments"), icon=":material/swap_horiz:"),
         st.Page("pages/commitments.py", title=t("ui.page_commitments"), icon=":material/newspaper:"),
         st.Page("pages/payments.py", title=t("ui.page_payments"), icon=":material/payments:"),
+        st.Page("pages/excel.py", title=t("ui.page_excel"), icon=":material/table_view:"),
+        st.Page("pages/audit.py", title=t("ui.page_audit"), icon=":material/fact_check:"),
     ]
     menu = {t("ui.menu_ledger"): ledger_pages}
     if current.role == "admin":

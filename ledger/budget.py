@@ -232,7 +232,7 @@ def add_line_in(session: Session, actor: Actor, **data: Any) -> BudgetLine:
     if error:
         found.append(error)
     _open_year(session, found, year)
-    unit_code = (data.get("unit_code") or "").strip()
+    unit_code = str(data.get("unit_code") or "").strip()
     unit = unit_by_code(session, unit_code) if unit_code else None
     if unit is None:
         found.append(problem("unit.unknown", "unit_code", value=unit_code or "—"))
@@ -243,7 +243,7 @@ def add_line_in(session: Session, actor: Actor, **data: Any) -> BudgetLine:
     source = resolve_code(session, Source, data.get("source"))
     if source is None:
         found.append(problem("code.unknown", "source", what="nguồn", value=data.get("source") or "—"))
-    sector = (data.get("sector_code") or "").strip() or None
+    sector = str(data.get("sector_code") or "").strip() or None
     if sector is not None:
         if not re.fullmatch(r"\d{3}-\d{3}", sector):
             found.append(problem("sector.format", "sector_code", value=sector))
@@ -256,7 +256,7 @@ def add_line_in(session: Session, actor: Actor, **data: Any) -> BudgetLine:
         elif year and not valid_budget_code(session, "sub_item", sub_item, year):
             found.append(problem("sub_item.unknown", "sub_item", value=sub_item, year=year))
     policy = None
-    policy_code = (data.get("policy_code") or "").strip()
+    policy_code = str(data.get("policy_code") or "").strip()
     if policy_code:
         policy = policy_by_code(session, policy_code)
         if policy is None:
@@ -383,7 +383,8 @@ def transfer(db: Database, actor: Actor, from_line_id: int, to_line_id: int, amo
         return transfer_in(session, actor, from_line_id, to_line_id, amount, date, decision_no, reason)
 
 
-def transfer_in(session: Session, actor: Actor, from_line_id: int, to_line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "") -> tuple[Adjustment, Adjustment]:
+def transfer_in(session: Session, actor: Actor, from_line_id: int, to_line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, transfer_key: str | None = None) -> tuple[Adjustment, Adjustment]:
+    """``transfer`` inside a caller's transaction; ``transfer_key`` keeps a workbook's key (else a new UUID)."""
     source_line = _line_for_write(session, actor, from_line_id)
     target_line = _line_for_write(session, actor, to_line_id)
     if source_line.id == target_line.id:
@@ -393,42 +394,59 @@ def transfer_in(session: Session, actor: Actor, from_line_id: int, to_line_id: i
     if source_line.source_code != target_line.source_code:
         raise ValidationError(problem("transfer.source", "to_line", a=source_line.source_code, b=target_line.source_code))
     value, when, decision, why = _check_adjustment_fields(session, source_line, amount, date, decision_no, reason, signed=False)
-    key = str(uuid.uuid4())
+    key = _new_transfer_key(session, transfer_key)
     out = _post_adjustment(session, actor, source_line, -value, when, decision, why, transfer_key=key, action="transfer.out")
     into = _post_adjustment(session, actor, target_line, value, when, decision, why, transfer_key=key, action="transfer.in")
     return out, into
 
 
+def _new_transfer_key(session: Session, wanted: str | None) -> str:
+    """A fresh UUID, or the caller's key (a workbook's) when it is well-formed and not in use yet."""
+    if wanted is None:
+        return str(uuid.uuid4())
+    key = str(wanted).strip()
+    if not key or len(key) > 36:
+        raise ValidationError(problem("transfer.key", "transfer_key", value=wanted))
+    if session.scalar(select(Adjustment.id).where(Adjustment.transfer_key == key).limit(1)) is not None:
+        raise ValidationError(problem("transfer.key_used", "transfer_key", value=key))
+    return key
+
+
 def reverse_adjustment(db: Database, actor: Actor, adjustment_id: int, reason: Any, date: Any | None = None) -> list[Adjustment]:
     """Cancel a posted adjustment (both legs of a transfer) by opposite entries that point to it."""
     with db.write() as session:
-        original = session.get(Adjustment, adjustment_id)
-        if original is None:
-            require_writer_any(session, actor)
-            raise NotFound(problem("adjustment.unknown", value=adjustment_id))
-        require_writer(session, actor, original.line.unit_id)
-        legs = [original]
-        if original.transfer_key:
-            legs = list(session.scalars(select(Adjustment).where(Adjustment.transfer_key == original.transfer_key, Adjustment.reverses_id.is_(None))))
-        for leg in legs:
-            require_writer(session, actor, leg.line.unit_id)
-        if original.reverses_id is not None:
-            raise ValidationError(problem("adjustment.is_reversal"))
-        for leg in legs:
-            if session.scalar(select(Adjustment.id).where(Adjustment.reverses_id == leg.id)):
-                raise ValidationError(problem("adjustment.already_reversed"))
-        found = Problems()
-        why = found.text(reason, "reason", "lý do", limit=2000)
-        when = found.date(date or min(dt.date.today(), dt.date(original.line.year, 12, 31)), "date", year=original.line.year)
-        _open_year(session, found, original.line.year)
-        found.raise_if_any()
-        new_key = str(uuid.uuid4()) if original.transfer_key else None
-        # Post the increase first so that reversing a transfer never dips a line below zero on the way.
-        ordered = sorted(legs, key=lambda leg: leg.amount)
-        return [
-            _post_adjustment(session, actor, leg.line, -leg.amount, when, leg.decision_no, why, transfer_key=new_key, reverses_id=leg.id, action="adjustment.reverse")
-            for leg in ordered
-        ]
+        return reverse_adjustment_in(session, actor, adjustment_id, reason, date)
+
+
+def reverse_adjustment_in(session: Session, actor: Actor, adjustment_id: int, reason: Any, date: Any | None = None, *, transfer_key: str | None = None) -> list[Adjustment]:
+    """``reverse_adjustment`` inside a caller's transaction (``transfer_key``: see ``transfer_in``)."""
+    original = session.get(Adjustment, adjustment_id)
+    if original is None:
+        require_writer_any(session, actor)
+        raise NotFound(problem("adjustment.unknown", value=adjustment_id))
+    require_writer(session, actor, original.line.unit_id)
+    legs = [original]
+    if original.transfer_key:
+        legs = list(session.scalars(select(Adjustment).where(Adjustment.transfer_key == original.transfer_key, Adjustment.reverses_id.is_(None))))
+    for leg in legs:
+        require_writer(session, actor, leg.line.unit_id)
+    if original.reverses_id is not None:
+        raise ValidationError(problem("adjustment.is_reversal"))
+    for leg in legs:
+        if session.scalar(select(Adjustment.id).where(Adjustment.reverses_id == leg.id)):
+            raise ValidationError(problem("adjustment.already_reversed"))
+    found = Problems()
+    why = found.text(reason, "reason", "lý do", limit=2000)
+    when = found.date(date or min(dt.date.today(), dt.date(original.line.year, 12, 31)), "date", year=original.line.year)
+    _open_year(session, found, original.line.year)
+    found.raise_if_any()
+    new_key = _new_transfer_key(session, transfer_key) if original.transfer_key else None
+    # Post the increase first so that reversing a transfer never dips a line below zero on the way.
+    ordered = sorted(legs, key=lambda leg: leg.amount)
+    return [
+        _post_adjustment(session, actor, leg.line, -leg.amount, when, leg.decision_no, why, transfer_key=new_key, reverses_id=leg.id, action="adjustment.reverse")
+        for leg in ordered
+    ]
 
 
 def adjustments_in_scope(db: Database, actor: Actor, year: int, limit: int = 2000) -> list[dict[str, Any]]:

@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=("admin", "officer", "leader", "auditor"))
     add.add_argument("--unit", help="unit code (required except for admin)")
     add.add_argument("--name", default="", help="full name")
+    from ledger.excel.cli import add_commands as add_workbook_commands
+
+    add_workbook_commands(commands)  # export, import, template
     return parser
 
 
@@ -65,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
             counts = load_demo(db, password=args.password)
             print("demo loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
             return 0
+        from ledger.excel.cli import COMMANDS as WORKBOOK_COMMANDS
+
+        if args.command in WORKBOOK_COMMANDS:
+            from ledger.excel.cli import run as run_workbook_command
+
+            return run_workbook_command(args, db, args.lang)
         if args.command == "verify":
             with db.read() as session:
                 result = audit.verify(session)

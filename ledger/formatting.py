@@ -101,8 +101,8 @@ def parse_date(value: Any, *, field: str = "date") -> tuple[dt.date | None, Prob
 def parse_year(value: Any, *, field: str = "year") -> tuple[int | None, Problem | None]:
     if isinstance(value, bool):
         return None, problem("year.invalid", field, value=value)
-    if isinstance(value, int) and 1900 <= value <= 2999:
-        return value, None
+    if isinstance(value, numbers.Integral) and 1900 <= value <= 2999:
+        return int(value), None
     if isinstance(value, float) and value.is_integer() and 1900 <= value <= 2999:
         return int(value), None
     if isinstance(value, str) and re.fullmatch(r"\s*\d{4}\s*", value) and 1900 <= int(value) <= 2999:

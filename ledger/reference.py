@@ -122,7 +122,7 @@ def _check_unit_fields(session: Session, found: Problems, data: dict[str, Any]) 
     if kind not in UNIT_KINDS:
         found.append(problem("unit.kind", "kind", value=kind))
     clean["kind"] = kind
-    chapter = (data.get("chapter_code") or "").strip() or None
+    chapter = str(data.get("chapter_code") or "").strip() or None
     if chapter is not None and (not CHAPTER_PATTERN.match(chapter) or not 1 <= int(chapter) <= 599):
         found.append(problem("chapter.format", "chapter_code", value=chapter))
     clean["chapter_code"] = chapter
@@ -138,7 +138,7 @@ def _check_unit_fields(session: Session, found: Problems, data: dict[str, Any]) 
     if not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= 100:
         found.append(problem("unit.advance_pct", "advance_limit_pct"))
     clean["advance_limit_pct"] = pct
-    parent_code = (data.get("parent_code") or "").strip()
+    parent_code = str(data.get("parent_code") or "").strip()
     clean["parent_id"] = None
     if parent_code:
         parent = unit_by_code(session, parent_code)
@@ -153,17 +153,22 @@ def create_unit(db: Database, actor: Actor, **data: Any) -> Unit:
     """Add a unit (admin). Fields: code, name, kind, parent_code, chapter_code, commitment_control,
     advance_limit_pct, xhh_control."""
     with db.write() as session:
-        require_admin(session, actor)
-        found = Problems()
-        code = found.code(data.get("code"), "code", "mã đơn vị")
-        clean = _check_unit_fields(session, found, data)
-        if code and unit_by_code(session, code):
-            found.append(problem("unit.exists", "code", value=code))
-        found.raise_if_any()
-        unit = Unit(code=code, **clean)
-        session.add(unit)
-        audit.record_change(session, actor.username, "unit.create", unit, None)
-        return unit
+        return create_unit_in(session, actor, **data)
+
+
+def create_unit_in(session: Session, actor: Actor, **data: Any) -> Unit:
+    """``create_unit`` inside a caller's write transaction (the workbook importer uses it)."""
+    require_admin(session, actor)
+    found = Problems()
+    code = found.code(data.get("code"), "code", "mã đơn vị")
+    clean = _check_unit_fields(session, found, data)
+    if code and unit_by_code(session, code):
+        found.append(problem("unit.exists", "code", value=code))
+    found.raise_if_any()
+    unit = Unit(code=code, **clean)
+    session.add(unit)
+    audit.record_change(session, actor.username, "unit.create", unit, None)
+    return unit
 
 
 def update_unit(db: Database, actor: Actor, code: str, **data: Any) -> Unit:
@@ -202,27 +207,35 @@ def fiscal_years(session: Session) -> list[FiscalYear]:
 
 def open_year(db: Database, actor: Actor, year: int) -> FiscalYear:
     with db.write() as session:
-        require_admin(session, actor)
-        if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
-            raise ValidationError(problem("year.invalid", "year", value=year))
-        if session.get(FiscalYear, year):
-            raise ValidationError(problem("year.exists", "year", year=year))
-        fiscal_year = FiscalYear(year=year, is_open=True)
-        session.add(fiscal_year)
-        audit.record_change(session, actor.username, "fiscal_year.open", fiscal_year, None)
-        return fiscal_year
+        return open_year_in(session, actor, year)
+
+
+def open_year_in(session: Session, actor: Actor, year: int) -> FiscalYear:
+    require_admin(session, actor)
+    if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
+        raise ValidationError(problem("year.invalid", "year", value=year))
+    if session.get(FiscalYear, year):
+        raise ValidationError(problem("year.exists", "year", year=year))
+    fiscal_year = FiscalYear(year=year, is_open=True)
+    session.add(fiscal_year)
+    audit.record_change(session, actor.username, "fiscal_year.open", fiscal_year, None)
+    return fiscal_year
 
 
 def set_year_open(db: Database, actor: Actor, year: int, is_open: bool) -> FiscalYear:
     with db.write() as session:
-        require_admin(session, actor)
-        fiscal_year = session.get(FiscalYear, year)
-        if fiscal_year is None:
-            raise NotFound(problem("year.unknown", year=year))
-        before = audit.snapshot(fiscal_year)
-        fiscal_year.is_open = is_open
-        audit.record_change(session, actor.username, "fiscal_year.reopen" if is_open else "fiscal_year.close", fiscal_year, before)
-        return fiscal_year
+        return set_year_open_in(session, actor, year, is_open)
+
+
+def set_year_open_in(session: Session, actor: Actor, year: int, is_open: bool) -> FiscalYear:
+    require_admin(session, actor)
+    fiscal_year = session.get(FiscalYear, year)
+    if fiscal_year is None:
+        raise NotFound(problem("year.unknown", year=year))
+    before = audit.snapshot(fiscal_year)
+    fiscal_year.is_open = is_open
+    audit.record_change(session, actor.username, "fiscal_year.reopen" if is_open else "fiscal_year.close", fiscal_year, before)
+    return fiscal_year
 
 
 # --- policies ---------------------------------------------------------------------------------
@@ -248,20 +261,24 @@ def policy_by_code(session: Session, code: str) -> Policy | None:
 
 def create_policy(db: Database, actor: Actor, code: str, name: str, owner_unit_code: str) -> Policy:
     with db.write() as session:
-        require_admin(session, actor)
-        found = Problems()
-        clean_code = found.code(code, "code", "mã chính sách")
-        clean_name = found.text(name, "name", "tên chính sách", limit=255)
-        owner = unit_by_code(session, owner_unit_code)
-        if owner is None:
-            found.append(problem("unit.unknown", "owner_unit_code", value=owner_unit_code))
-        if clean_code and policy_by_code(session, clean_code):
-            found.append(problem("policy.exists", "code", value=clean_code))
-        found.raise_if_any()
-        policy = Policy(code=clean_code, name=clean_name, owner_unit_id=owner.id)
-        session.add(policy)
-        audit.record_change(session, actor.username, "policy.create", policy, None)
-        return policy
+        return create_policy_in(session, actor, code, name, owner_unit_code)
+
+
+def create_policy_in(session: Session, actor: Actor, code: str, name: str, owner_unit_code: str) -> Policy:
+    require_admin(session, actor)
+    found = Problems()
+    clean_code = found.code(code, "code", "mã chính sách")
+    clean_name = found.text(name, "name", "tên chính sách", limit=255)
+    owner = unit_by_code(session, owner_unit_code)
+    if owner is None:
+        found.append(problem("unit.unknown", "owner_unit_code", value=owner_unit_code))
+    if clean_code and policy_by_code(session, clean_code):
+        found.append(problem("policy.exists", "code", value=clean_code))
+    found.raise_if_any()
+    policy = Policy(code=clean_code, name=clean_name, owner_unit_id=owner.id)
+    session.add(policy)
+    audit.record_change(session, actor.username, "policy.create", policy, None)
+    return policy
 
 
 __all__ = [
@@ -270,12 +287,16 @@ __all__ = [
     "budget_codes",
     "categories",
     "create_policy",
+    "create_policy_in",
+    "create_unit_in",
     "create_unit",
     "fiscal_years",
+    "open_year_in",
     "open_year",
     "policies_in_scope",
     "policy_by_code",
     "set_year_open",
+    "set_year_open_in",
     "sources",
     "stages",
     "unit_by_code",

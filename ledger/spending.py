@@ -269,7 +269,7 @@ def _common_fields(session: Session, actor: Actor, found: Problems, kind: str, d
     if reference and year and session.scalar(select(Commitment.id).where(Commitment.year == year, Commitment.reference == reference)):
         found.append(problem("commitment.exists", "reference", value=reference, year=year))
     policy = None
-    policy_code = (data.get("policy_code") or "").strip()
+    policy_code = str(data.get("policy_code") or "").strip()
     if policy_code:
         policy = policy_by_code(session, policy_code)
         if policy is None:
@@ -409,7 +409,7 @@ def create_it_contract(session: Session, actor: Actor, **data: Any) -> Commitmen
     total = found.amount(data.get("value"), "value")
     found.raise_if_any()
     portion = year_portion(total, start, end, year)
-    description = (data.get("description") or "").strip() or f"{SERVICE_LABELS[service][0]} – {vendor}"
+    description = str(data.get("description") or "").strip() or f"{SERVICE_LABELS[service][0]} – {vendor}"
     return _save_draft(
         session, actor, "it_service", common,
         {"vendor": vendor, "service_type": service, "description": description[:500], "start_date": start, "end_date": end, "total_value": total, "value": portion},
@@ -568,7 +568,7 @@ def accept(session: Session, actor: Actor, commitment_id: Any = None, record_no:
 
 
 @writer
-def reverse_acceptance(session: Session, actor: Actor, acceptance_id: int, reason: Any) -> Acceptance:
+def reverse_acceptance(session: Session, actor: Actor, acceptance_id: int, reason: Any, date: Any = None) -> Acceptance:
     original = session.get(Acceptance, acceptance_id)
     if original is None:
         require_writer_any(session, actor)
@@ -580,6 +580,7 @@ def reverse_acceptance(session: Session, actor: Actor, acceptance_id: int, reaso
         found.append(problem("reversal.done"))
     if commitment.status != "signed":
         found.append(problem("acceptance.status", reference=commitment.reference, status=commitment.status))
+    when = _within_year(found, date or min(dt.date.today(), dt.date(commitment.year + 1, 1, 31)), "date", commitment.year, grace=True)
     found.raise_if_any()
     balance = commitment_balance(session, commitment)
     if balance.paid_regular and balance.paid > balance.accepted - original.accepted_value:
@@ -587,7 +588,7 @@ def reverse_acceptance(session: Session, actor: Actor, acceptance_id: int, reaso
     reversal = Acceptance(
         commitment_id=commitment.id,
         record_no=_reversal_number(session, Acceptance.record_no, original.record_no, Acceptance.commitment_id == original.commitment_id),
-        date=min(dt.date.today(), dt.date(commitment.year + 1, 1, 31)),
+        date=when,
         accepted_value=-original.accepted_value,
         evidence=why,
         reverses_id=original.id,
@@ -724,7 +725,7 @@ def reverse_payment(session: Session, actor: Actor, payment_id: int, reason: Any
 
 
 @writer
-def reverse_contribution(session: Session, actor: Actor, contribution_id: int, reason: Any) -> Contribution:
+def reverse_contribution(session: Session, actor: Actor, contribution_id: int, reason: Any, date: Any = None) -> Contribution:
     original = session.get(Contribution, contribution_id)
     if original is None:
         require_writer_any(session, actor)
@@ -735,6 +736,7 @@ def reverse_contribution(session: Session, actor: Actor, contribution_id: int, r
     why = found.text(reason, "reason", "lý do", limit=2000)
     if original.reverses_id is not None or session.scalar(select(Contribution.id).where(Contribution.reverses_id == original.id)):
         found.append(problem("reversal.done"))
+    when = _within_year(found, date or min(dt.date.today(), dt.date(original.year + 1, 1, 31)), "date", original.year, grace=True)
     found.raise_if_any()
     balance = line_balance(session, line.id)
     if balance.paid > balance.contributions - original.amount and session.get(Unit, line.unit_id).xhh_control == "block":
@@ -743,7 +745,7 @@ def reverse_contribution(session: Session, actor: Actor, contribution_id: int, r
         )
     reversal = Contribution(
         year=original.year, voucher_no=_reversal_number(session, Contribution.voucher_no, original.voucher_no, Contribution.year == original.year), line_id=original.line_id,
-        date=min(dt.date.today(), dt.date(original.year + 1, 1, 31)), donor=original.donor, amount=-original.amount,
+        date=when, donor=original.donor, amount=-original.amount,
         note=why, reverses_id=original.id, created_by=actor.username,
     )
     session.add(reversal)

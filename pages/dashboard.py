@@ -10,7 +10,7 @@ import streamlit as st
 
 from ledger import charts
 from ledger.dashboard import DashboardFilters, dashboard, drill
-from ledger.formatting import format_date, format_vnd
+from ledger.formatting import format_date, format_scaled, format_vnd
 from pages.common import (
     attempt,
     catalogues,
@@ -46,7 +46,8 @@ with cols[3]:
 with cols[4]:
     policy = st.selectbox(t("ui.policy"), ["", *policies], format_func=optional(policies), key="d_policy")
 with cols[5]:
-    scale = st.selectbox(t("ui.d_scale"), list(charts.SCALES), format_func=lambda s: charts.SCALE_NAMES[s][lang()], key="d_scale")
+    scale_names = {s: charts.SCALE_NAMES[s][lang()] for s in charts.SCALES}  # labels fixed at render time
+    scale = st.selectbox(t("ui.d_scale"), list(scale_names), format_func=scale_names.get, key="d_scale")
 
 filters = DashboardFilters(year=year, unit_code=unit_code or None, source=source or None, category=category or None, policy_code=policy or None)
 data = attempt(lambda: dashboard(db, current, filters))
@@ -62,12 +63,11 @@ def pct(value: float | None) -> str:
 for source_code in ("ALL", "NSNN", "XHH"):
     figures = data["headline"][source_code]
     title = t("ui.d_all_sources") if source_code == "ALL" else labels["source"].get(source_code, source_code)
-    st.markdown(f"**{title}**")
+    st.markdown(f"**{title}** · {scale_names[scale]}")
     row = st.columns(5)
-    row[0].metric(t("ui.d_allocated"), format_vnd(figures["allocated"]))
-    row[1].metric(t("ui.d_committed"), format_vnd(figures["committed"]))
-    row[2].metric(t("ui.d_paid"), format_vnd(figures["paid"]))
-    row[3].metric(t("ui.d_available"), format_vnd(figures["available"]))
+    # In the chosen scale (named in the heading) so that national figures fit; exact đồng on hover.
+    for column, (label, key) in zip(row, (("ui.d_allocated", "allocated"), ("ui.d_committed", "committed"), ("ui.d_paid", "paid"), ("ui.d_available", "available")), strict=False):
+        column.metric(t(label), format_scaled(figures[key], scale), help=format_vnd(figures[key]))
     row[4].metric(t("ui.d_execution"), pct(figures["execution"]))
 
 selections: list[list] = []

@@ -631,3 +631,30 @@ def test_the_officer_never_sees_other_units_money(demo_db):
         assert all(foreign["headline"][s]["allocated"] == 0 for s in ("NSNN", "XHH", "ALL"))
         assert foreign["unit"] == [] and foreign["press"]["total"] == 0
         assert all(r["paid"] == 0 and r["cumulative_previous"] == 0 for r in foreign["monthly"])
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+
+def test_charts_carry_the_figures_and_the_drill_keys(demo_db):
+    from ledger import charts
+
+    data = dashboard(demo_db, actor_for(demo_db, "leader"), DashboardFilters(year=2025))
+    fig = charts.plan_vs_actual(data["unit"], "unit", "trieu", "vi", label_key="code")
+    assert [trace.name for trace in fig.data] == ["Dự toán", "Đã cam kết", "Đã chi"]
+    for trace, measure in zip(fig.data, ("allocated", "committed", "paid"), strict=True):
+        assert list(trace.x) == [r["code"] for r in data["unit"]]
+        assert list(trace.y) == [r[measure] / 1_000_000 for r in data["unit"]]
+        assert [list(c) for c in trace.customdata] == [["unit", r["code"], measure] for r in data["unit"]]
+    assert fig.layout.yaxis.title.text == "triệu đồng"
+
+    agencies = data["press"]["agencies"]
+    bars = charts.ranked_bars(agencies, "agency", "ty", "en").data[0]
+    assert list(bars.x) == [a["amount"] / 1_000_000_000 for a in reversed(agencies)]  # largest on top
+    assert bars.y[0] == f"The rest ({agencies[-1]['others']} agencies)"
+    assert [list(c) for c in bars.customdata][0] == ["agency", None, "committed"]
+
+    curve = charts.monthly_curve(data["monthly"], "trieu", "vi")
+    assert [list(c) for c in curve.data[0].customdata] == [["month", m, "paid"] for m in range(1, 13)]
+    assert [trace.name for trace in curve.data] == ["Đã chi", "Chi lũy kế", "Kế hoạch phân kỳ", "Năm trước"]
+    assert list(curve.data[2].y) == [r["cumulative_plan"] / 1_000_000 for r in data["monthly"]]

@@ -333,7 +333,7 @@ def test_overview_equals_independent_sql(ledger):
     assert metric(officer, "Số dòng dự toán") == format_amount(lines)
 
     # The leader reads the whole country; narrowed to the ministry, the figures are its subtree's.
-    leader = start(ledger, "leader")
+    leader = start(ledger, "leader", "pages/overview.py")  # leaders land on the dashboard
     everything = sql_allocation_by_source(ledger, YEAR, tuple(_all_unit_codes(ledger)))
     assert metric(leader, "Tổng dự toán được giao") == format_vnd(sum(everything.values()))
     leader.selectbox(key="overview_unit").set_value("BYT").run()

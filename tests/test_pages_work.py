@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from test_dashboard import query, sql_headline, sql_paid_by_month, sql_total, subtree
 
 from ledger.db import Database
-from ledger.formatting import format_amount, format_vnd
+from ledger.formatting import format_amount, format_scaled, format_vnd
 from ledger.i18n import t
 from ledger.ui_text import UI_TEXT, WORK_TEXT
 
@@ -109,7 +109,7 @@ def headline_shown(at: AppTest) -> dict[str, list[str]]:
 def headline_expected(database: Database, year: int, units: list[str]) -> dict[str, list[str]]:
     expected = sql_headline(database, year, units)
     return {
-        source: [*(format_vnd(f[k]) for k in ("allocated", "committed", "paid", "available")), pct(f["execution"])]
+        source: [*(format_scaled(f[k], "trieu") for k in ("allocated", "committed", "paid", "available")), pct(f["execution"])]
         for source, f in expected.items()
     }
 
@@ -202,7 +202,7 @@ def test_dashboard_headline_follows_the_filters_and_drills_down(ledger):
     everything = subtree(ledger, "QG")
     assert headline_shown(at) == headline_expected(ledger, YEAR, everything)
     expected = sql_headline(ledger, YEAR, everything)["ALL"]
-    assert metric(at, "Dự toán") == format_vnd(expected["allocated"]) and expected["allocated"] > 0
+    assert metric(at, "Dự toán") == format_scaled(expected["allocated"], "trieu") and expected["allocated"] > 0
 
     at.selectbox(key="d_year").set_value(2025).run()
     assert headline_shown(at) == headline_expected(ledger, 2025, everything)

@@ -1,0 +1,252 @@
+"""Reading the audit trail within a user's scope: the audit screen and the extract's audit log.
+
+An event is in scope when the entity it records belongs to a unit in scope: a budget line by its
+unit, an adjustment, commitment, payment… by its line, a user by their unit, a policy by its owner.
+The catalogues every user reads (fiscal years, press agencies) are in everyone's scope; an
+administrator (or the operator) reads every event. Filters run in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, and_, cast, false, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from ledger import audit
+from ledger.auth import Actor, scope_unit_ids
+from ledger.db import Database
+from ledger.models import (
+    Acceptance,
+    Adjustment,
+    AuditEvent,
+    BudgetLine,
+    Commitment,
+    CommitmentItem,
+    Contribution,
+    LinePhasing,
+    Payment,
+    Policy,
+    Unit,
+    User,
+)
+
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving time
+GLOBAL_TYPES = ("fiscal_year", "press_agency")
+
+
+def to_vietnam(occurred_at: str) -> dt.datetime:
+    """An event's ISO UTC timestamp as naive Vietnam time (what the screens and extracts show)."""
+    moment = dt.datetime.fromisoformat(occurred_at).replace(tzinfo=dt.UTC)
+    return moment.astimezone(VIETNAM).replace(tzinfo=None)
+
+
+def _utc_bound(day: dt.date) -> str:
+    """The UTC ISO text of the Vietnam midnight starting ``day`` (events compare as text)."""
+    moment = dt.datetime.combine(day, dt.time(), tzinfo=VIETNAM).astimezone(dt.UTC).replace(tzinfo=None)
+    return moment.isoformat(timespec="microseconds")
+
+
+def _as_text(column):
+    return cast(column, String)
+
+
+def _deleted_item_commitment(session: Session):
+    """The commitment id recorded in a deleted order item's ``before`` snapshot (SQLite or PostgreSQL)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.json_extract(AuditEvent.before, "$.commitment_id")
+    return cast(AuditEvent.before, JSONB)["commitment_id"].astext
+
+
+def scope_condition(
+    session: Session, unit_ids: set[int] | None, year: int | None = None, policy_ids: Any = None
+) -> ColumnElement[bool] | None:
+    """Which events belong to units ``unit_ids`` (None: every unit) and, with ``year``, to that fiscal
+    year's data (an extract's audit log). ``None`` means no restriction at all."""
+    if unit_ids is None and year is None:
+        return None
+    event = AuditEvent
+    line_where = []
+    if unit_ids is not None:
+        line_where.append(BudgetLine.unit_id.in_(unit_ids))
+    if year is not None:
+        line_where.append(BudgetLine.year == year)
+    lines = select(_as_text(BudgetLine.id)).where(*line_where)
+    commitments = select(Commitment.id).join(BudgetLine, BudgetLine.id == Commitment.line_id).where(*line_where)
+    conditions = [
+        (event.entity_type.in_(("budget_line", "control_warning"))) & event.entity_id.in_(lines),
+        (event.entity_type == "adjustment")
+        & event.entity_id.in_(
+            select(_as_text(Adjustment.id)).join(BudgetLine, BudgetLine.id == Adjustment.line_id).where(*line_where)
+        ),
+        (event.entity_type == "line_phasing")
+        & event.entity_id.in_(
+            select(_as_text(LinePhasing.id)).join(BudgetLine, BudgetLine.id == LinePhasing.line_id).where(*line_where)
+        ),
+        (event.entity_type == "commitment")
+        & event.entity_id.in_(
+            select(_as_text(Commitment.id)).join(BudgetLine, BudgetLine.id == Commitment.line_id).where(*line_where)
+        ),
+        (event.entity_type == "commitment_item")
+        & event.entity_id.in_(
+            select(_as_text(CommitmentItem.id))
+            .join(Commitment, Commitment.id == CommitmentItem.commitment_id)
+            .join(BudgetLine, BudgetLine.id == Commitment.line_id)
+            .where(*line_where)
+        ),
+        (event.entity_type == "acceptance")
+        & event.entity_id.in_(
+            select(_as_text(Acceptance.id))
+            .join(Commitment, Commitment.id == Acceptance.commitment_id)
+            .join(BudgetLine, BudgetLine.id == Commitment.line_id)
+            .where(*line_where)
+        ),
+        (event.entity_type == "contribution")
+        & event.entity_id.in_(
+            select(_as_text(Contribution.id)).join(BudgetLine, BudgetLine.id == Contribution.line_id).where(*line_where)
+        ),
+        (event.entity_type == "payment")
+        & event.entity_id.in_(
+            select(_as_text(Payment.id)).join(BudgetLine, BudgetLine.id == Payment.line_id).where(*line_where)
+        ),
+    ]
+    # A removed order item (a draft's items replaced) no longer has a row: its snapshot names the order.
+    deleted_item = _deleted_item_commitment(session)
+    wanted = commitments if session.get_bind().dialect.name == "sqlite" else select(_as_text(Commitment.id)).join(
+        BudgetLine, BudgetLine.id == Commitment.line_id
+    ).where(*line_where)
+    conditions.append(
+        (event.entity_type == "commitment_item") & event.after.is_(None) & event.before.is_not(None) & deleted_item.in_(wanted)
+    )
+    units = select(_as_text(Unit.id))
+    if unit_ids is not None:
+        units = units.where(Unit.id.in_(unit_ids))
+    conditions.append((event.entity_type == "unit") & event.entity_id.in_(units))
+    conditions.append(event.entity_type == "press_agency")
+    if year is None:
+        conditions.append(event.entity_type == "fiscal_year")
+        users = select(_as_text(User.id))
+        policies = select(_as_text(Policy.id))
+        if unit_ids is not None:
+            users = users.where(User.unit_id.in_(unit_ids))
+            policies = policies.where(Policy.owner_unit_id.in_(unit_ids))
+        conditions.append((event.entity_type == "user") & event.entity_id.in_(users))
+        conditions.append((event.entity_type == "policy") & event.entity_id.in_(policies))
+    else:
+        conditions.append((event.entity_type == "fiscal_year") & (event.entity_id == str(year)))
+        if policy_ids is not None:
+            conditions.append((event.entity_type == "policy") & event.entity_id.in_(policy_ids))
+    return or_(*conditions)
+
+
+def actor_condition(session: Session, actor: Actor) -> ColumnElement[bool] | None:
+    """The events ``actor`` may read (None: all of them)."""
+    scope = scope_unit_ids(session, actor)
+    if scope is None:
+        return None
+    if not scope:
+        return false()
+    return scope_condition(session, scope)
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    actor: str | None = None
+    action: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    entity_type: str | None = None
+    entity_id: str | None = None
+
+
+def _filtered(session: Session, actor: Actor, filters: EventFilters):
+    where = []
+    scope = actor_condition(session, actor)
+    if scope is not None:
+        where.append(scope)
+    if filters.actor:
+        where.append(AuditEvent.actor == filters.actor.strip())
+    if filters.action:
+        where.append(AuditEvent.action == filters.action.strip())
+    if filters.entity_type:
+        where.append(AuditEvent.entity_type == filters.entity_type.strip())
+    if filters.entity_id:
+        where.append(AuditEvent.entity_id == str(filters.entity_id).strip())
+    if filters.date_from:
+        where.append(AuditEvent.occurred_at >= _utc_bound(filters.date_from))
+    if filters.date_to:
+        where.append(AuditEvent.occurred_at < _utc_bound(filters.date_to + dt.timedelta(days=1)))
+    return and_(*where) if where else None
+
+
+def list_events(db: Database, actor: Actor, filters: EventFilters, limit: int = 500) -> tuple[list[dict[str, Any]], bool]:
+    """The newest events in scope matching ``filters`` (at most ``limit``), and whether there are more."""
+    with db.read() as session:
+        condition = _filtered(session, actor, filters)
+        query = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit + 1)
+        if condition is not None:
+            query = query.where(condition)
+        events = list(session.scalars(query))
+        rows = [
+            {
+                "seq": e.seq,
+                "time": to_vietnam(e.occurred_at),
+                "occurred_at": e.occurred_at,
+                "actor": e.actor,
+                "action": e.action,
+                "entity_type": e.entity_type,
+                "entity_id": e.entity_id,
+                "before": e.before,
+                "after": e.after,
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
+            for e in events[:limit]
+        ]
+        return rows, len(events) > limit
+
+
+def filter_choices(db: Database, actor: Actor) -> dict[str, list[str]]:
+    """Distinct actors, actions and entity types among the events in scope (for the screen's lists)."""
+    with db.read() as session:
+        scope = actor_condition(session, actor)
+        choices = {}
+        for name, column in (("actor", AuditEvent.actor), ("action", AuditEvent.action), ("entity_type", AuditEvent.entity_type)):
+            query = select(column).distinct().order_by(column)
+            if scope is not None:
+                query = query.where(scope)
+            choices[name] = [value for value in session.scalars(query)]
+        return choices
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    seq: int
+    hash: str
+    events: int
+
+
+def chain_head(db: Database) -> ChainHead:
+    with db.read() as session:
+        last = audit.head(session)
+        if last is None:
+            return ChainHead(0, audit.GENESIS_HASH, 0)
+        return ChainHead(last.seq, last.hash, audit.event_count(session))
+
+
+def locate_hash(db: Database, value: str) -> int | None:
+    """The seq of the event whose hash is ``value`` (0 for the empty chain's genesis hash), else None."""
+    value = (value or "").strip().lower()
+    if value == audit.GENESIS_HASH:
+        return 0
+    with db.read() as session:
+        return session.scalar(select(AuditEvent.seq).where(AuditEvent.hash == value))
+
+
+def verify_chain(db: Database) -> audit.VerifyResult:
+    with db.read() as session:
+        return audit.verify(session)

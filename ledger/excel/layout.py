@@ -1,0 +1,273 @@
+"""The ledger workbook's layout: sheets and columns in Vietnamese and English, and the codes of
+its code columns (shared/spec/ledger-workbook.md, extended with the columns a round trip needs).
+
+Names are matched the spec's way: case, accents and surrounding spaces ignored (``fold``); a header
+may also be written "Vietnamese / English" or end in "*". Columns marked ``extra`` are not in the
+spec; columns of kind ``computed`` are written by the extract and ignored on import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ledger.budget import fold
+
+# Column kinds: how a cell is read and written.
+TEXT, CODE, AMOUNT, SIGNED, DATE, YEAR, INT, COMPUTED = "text", "code", "amount", "signed", "date", "year", "int", "computed"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    vi: str
+    en: str
+    kind: str = TEXT
+    required: bool = False
+    extra: bool = False
+    width: int = 16
+    number: bool = False  # a computed column holding an amount (written with the amount format)
+
+    def label(self, lang: str = "vi") -> str:
+        return self.en if lang == "en" else self.vi
+
+    @property
+    def names(self) -> set[str]:
+        return {fold(self.vi), fold(self.en), fold(f"{self.vi} / {self.en}")}
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str
+    vi: str
+    en: str
+    columns: tuple[Column, ...]
+    amount: str | None = None  # the column totalled in the About sheet and the import preview
+    extra: bool = False
+
+    def label(self, lang: str = "vi") -> str:
+        return self.en if lang == "en" else self.vi
+
+    @property
+    def names(self) -> set[str]:
+        return {fold(self.vi), fold(self.en), fold(f"{self.vi} / {self.en}")}
+
+    def column(self, key: str) -> Column:
+        return next(c for c in self.columns if c.key == key)
+
+    def index(self, key: str) -> int:
+        return next(i for i, c in enumerate(self.columns) if c.key == key)
+
+    @property
+    def required(self) -> list[Column]:
+        return [c for c in self.columns if c.required]
+
+
+def header_key(text: object) -> str:
+    """A header cell's text as matched against column names: folded, a trailing '*' dropped."""
+    return fold(str(text)).rstrip("*").strip()
+
+
+C = Column
+UNITS = Sheet("units", "Đơn vị", "Units", (
+    C("code", "Mã đơn vị", "Unit code", required=True, width=14),
+    C("name", "Tên đơn vị", "Unit name", required=True, width=48),
+    C("parent", "Đơn vị cấp trên", "Parent unit", width=14),
+    C("chapter", "Mã chương", "Chapter code", width=10),
+    C("kind", "Loại đơn vị", "Unit type", CODE, extra=True, width=12),
+    C("control", "Kiểm soát cam kết", "Commitment control", CODE, extra=True, width=12),
+    C("advance", "Tạm ứng tối đa (%)", "Advance limit (%)", INT, extra=True, width=12),
+    C("xhh_control", "Kiểm soát chi XHH", "XHH spending control", CODE, extra=True, width=12),
+))
+PRESS = Sheet("press", "Cơ quan báo chí", "Press agencies", (
+    C("code", "Mã", "Code", required=True, width=14),
+    C("name", "Tên", "Name", required=True, width=40),
+    C("media", "Loại hình", "Media type", CODE, width=14),
+    C("governing", "Cơ quan chủ quản", "Governing body", width=36),
+    C("level", "Cấp", "Level", CODE, extra=True, width=10),
+))
+YEARS = Sheet("years", "Năm ngân sách", "Fiscal years", (
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("status", "Trạng thái", "Status", CODE, width=12),
+), extra=True)
+POLICIES = Sheet("policies", "Chính sách", "Policies", (
+    C("code", "Mã chính sách", "Policy code", required=True, width=16),
+    C("name", "Tên chính sách", "Policy name", required=True, width=60),
+    C("owner", "Đơn vị chủ trì", "Owner unit", required=True, width=14),
+), extra=True)
+LINES = Sheet("lines", "Dự toán", "Budget lines", (
+    C("code", "Mã dòng", "Line code", required=True, width=16),
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("unit", "Mã đơn vị", "Unit code", required=True, width=12),
+    C("description", "Nội dung", "Description", required=True, width=60),
+    C("category", "Nhóm chi", "Category", CODE, required=True, width=11),
+    C("source", "Nguồn", "Source", CODE, required=True, width=8),
+    C("sector", "Loại-Khoản", "Sector code", width=10),
+    C("sub_item", "Tiểu mục", "Sub-item", width=9),
+    C("policy", "Chính sách", "Policy", width=14),
+    C("estimate", "Dự toán giao", "Original estimate", AMOUNT, required=True, width=18),
+), amount="estimate")
+ADJUSTMENTS = Sheet("adjustments", "Điều chỉnh", "Adjustments", (
+    C("line", "Mã dòng", "Line code", required=True, width=16),
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("date", "Ngày", "Date", DATE, required=True, width=12),
+    C("amount", "Số tiền", "Amount", SIGNED, required=True, width=18),
+    C("decision", "Số quyết định", "Decision no.", required=True, width=16),
+    C("reason", "Lý do", "Reason", width=48),
+    C("transfer", "Mã điều chuyển", "Transfer key", extra=True, width=38),
+    C("reverses", "Đảo dòng số", "Reverses row", INT, extra=True, width=10),
+), amount="amount")
+ORDERS = Sheet("orders", "Đặt hàng", "Orders", (
+    C("reference", "Số hợp đồng", "Contract no.", required=True, width=22),
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("line", "Mã dòng", "Line code", required=True, width=16),
+    C("agency", "Mã cơ quan báo chí", "Press agency code", required=True, width=14),
+    C("signed_on", "Ngày ký", "Signed on", DATE, required=True, width=12),
+    C("description", "Nội dung", "Description", required=True, width=50),
+    C("policy", "Chính sách", "Policy", width=14),
+    C("stage", "Giai đoạn", "Stage", CODE, width=12),
+    C("value", "Giá trị", "Value", AMOUNT, required=True, width=18),
+    C("status", "Trạng thái", "Status", CODE, extra=True, width=13),
+    C("final", "Giá trị thanh lý", "Final value", AMOUNT, extra=True, width=18),
+), amount="value")
+ITEMS = Sheet("items", "Sản phẩm đặt hàng", "Order items", (
+    C("reference", "Số hợp đồng", "Contract no.", required=True, width=22),
+    C("product", "Sản phẩm", "Product", required=True, width=30),
+    C("quantity", "Số lượng", "Quantity", INT, required=True, width=10),
+    C("uom", "Đơn vị tính", "Unit of measure", width=12),
+    C("price", "Đơn giá", "Unit price", AMOUNT, required=True, width=16),
+    C("amount", "Thành tiền", "Amount", COMPUTED, width=18, number=True),
+    C("year", "Năm", "Year", YEAR, extra=True, width=8),
+), amount="amount")
+COURSES = Sheet("courses", "Đào tạo", "Training", (
+    C("reference", "Mã khóa", "Course code", required=True, width=20),
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("line", "Mã dòng", "Line code", required=True, width=16),
+    C("title", "Tên khóa", "Title", required=True, width=50),
+    C("start", "Từ ngày", "From", DATE, required=True, width=12),
+    C("end", "Đến ngày", "To", DATE, required=True, width=12),
+    C("participants", "Số học viên", "Participants", INT, required=True, width=10),
+    C("cost", "Chi phí", "Cost", AMOUNT, required=True, width=18),
+    C("policy", "Chính sách", "Policy", extra=True, width=14),
+    C("stage", "Giai đoạn", "Stage", CODE, extra=True, width=12),
+    C("signed_on", "Ngày ký", "Signed on", DATE, extra=True, width=12),
+    C("status", "Trạng thái", "Status", CODE, extra=True, width=13),
+    C("final", "Giá trị thanh lý", "Final value", AMOUNT, extra=True, width=18),
+), amount="cost")
+IT_SERVICES = Sheet("it", "Dịch vụ CNTT", "IT services", (
+    C("reference", "Số hợp đồng", "Contract no.", required=True, width=22),
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("line", "Mã dòng", "Line code", required=True, width=16),
+    C("vendor", "Nhà cung cấp", "Vendor", required=True, width=34),
+    C("service", "Loại dịch vụ", "Service type", CODE, required=True, width=12),
+    C("stage", "Giai đoạn", "Stage", CODE, width=12),
+    C("start", "Từ ngày", "From", DATE, required=True, width=12),
+    C("end", "Đến ngày", "To", DATE, required=True, width=12),
+    C("value", "Giá trị", "Value", AMOUNT, required=True, width=18),
+    C("description", "Nội dung", "Description", extra=True, width=50),
+    C("policy", "Chính sách", "Policy", extra=True, width=14),
+    C("signed_on", "Ngày ký", "Signed on", DATE, extra=True, width=12),
+    C("status", "Trạng thái", "Status", CODE, extra=True, width=13),
+    C("portion", "Giá trị năm", "This year's value", COMPUTED, extra=True, width=18, number=True),
+    C("final", "Giá trị thanh lý", "Final value", AMOUNT, extra=True, width=18),
+), amount="value")
+CONTRIBUTIONS = Sheet("contributions", "Nguồn XHH", "Contributions", (
+    C("voucher", "Số chứng từ", "Voucher no.", required=True, width=18),
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("line", "Mã dòng", "Line code", required=True, width=16),
+    C("date", "Ngày", "Date", DATE, required=True, width=12),
+    C("donor", "Nhà tài trợ", "Donor", required=True, width=36),
+    C("amount", "Số tiền", "Amount", SIGNED, required=True, width=18),
+    C("note", "Ghi chú", "Note", extra=True, width=30),
+    C("reverses", "Đảo chứng từ", "Reverses", extra=True, width=18),
+), amount="amount")
+ACCEPTANCES = Sheet("acceptances", "Nghiệm thu", "Acceptances", (
+    C("record", "Số biên bản", "Record no.", required=True, width=24),
+    C("reference", "Tham chiếu", "Reference", required=True, width=22),
+    C("date", "Ngày", "Date", DATE, required=True, width=12),
+    C("value", "Giá trị nghiệm thu", "Accepted value", SIGNED, required=True, width=18),
+    C("evidence", "Minh chứng", "Evidence", width=40),
+    C("year", "Năm", "Year", YEAR, extra=True, width=8),
+    C("line", "Mã dòng", "Line code", COMPUTED, extra=True, width=16),
+    C("reverses", "Đảo biên bản", "Reverses", extra=True, width=24),
+), amount="value")
+PAYMENTS = Sheet("payments", "Thanh toán", "Payments", (
+    C("voucher", "Số chứng từ", "Voucher no.", required=True, width=18),
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("date", "Ngày", "Date", DATE, required=True, width=12),
+    C("kind", "Loại", "Kind", CODE, required=True, width=12),
+    C("reference", "Tham chiếu", "Reference", width=22),
+    C("line", "Mã dòng", "Line code", width=16),
+    C("amount", "Số tiền", "Amount", SIGNED, required=True, width=18),
+    C("note", "Ghi chú", "Note", extra=True, width=30),
+    C("reverses", "Đảo chứng từ", "Reverses", extra=True, width=18),
+), amount="amount")
+AUDIT_LOG = Sheet("audit", "Nhật ký", "Audit log", (
+    C("seq", "Số thứ tự", "Seq", INT, width=9),
+    C("time", "Thời điểm (giờ Việt Nam)", "Time (Vietnam)", DATE, width=19),
+    C("actor", "Người thực hiện", "Actor", width=14),
+    C("action", "Thao tác", "Action", width=22),
+    C("entity_type", "Loại đối tượng", "Entity type", width=16),
+    C("entity_id", "Mã đối tượng", "Entity id", width=10),
+    C("before", "Trước", "Before", width=40),
+    C("after", "Sau", "After", width=40),
+    C("occurred_at", "Thời điểm gốc (UTC)", "Recorded time (UTC)", width=27),
+    C("prev_hash", "Mã băm trước", "Previous hash", width=20),
+    C("hash", "Mã băm", "Hash", width=20),
+))
+ABOUT = Sheet("about", "Thông tin", "About", ())
+SUMMARY = Sheet("summary", "Tổng hợp", "Summary", ())
+GUIDE = Sheet("guide", "Hướng dẫn", "Instructions", ())
+del C
+
+# The data sheets in the order they are applied on import (the spec's order, with the two extra
+# sheets placed before the budget lines that need them).
+DATA_SHEETS: tuple[Sheet, ...] = (
+    UNITS, PRESS, YEARS, POLICIES, LINES, ADJUSTMENTS, ORDERS, ITEMS, COURSES, IT_SERVICES,
+    CONTRIBUTIONS, ACCEPTANCES, PAYMENTS,
+)
+SHEETS_BY_KEY = {s.key: s for s in (*DATA_SHEETS, AUDIT_LOG, ABOUT, SUMMARY, GUIDE)}
+
+# --- code columns: code -> (Vietnamese label, English label) ------------------------------------
+CATEGORY_LABELS = {
+    "BAO_CHI": ("Đặt hàng báo chí", "Press orders"),
+    "DAO_TAO": ("Đào tạo, bồi dưỡng", "Training"),
+    "CNTT": ("Dịch vụ CNTT", "IT services"),
+    "KHAC": ("Khác", "Other"),
+}
+SOURCE_LABELS = {"NSNN": ("Ngân sách nhà nước", "State budget"), "XHH": ("Xã hội hóa", "Socialised")}
+STAGE_LABELS = {
+    "HOACH_DINH": ("Hoạch định", "Planning"),
+    "BAN_HANH": ("Ban hành", "Issuance"),
+    "THUC_THI": ("Thực thi", "Implementation"),
+}
+STATUS_LABELS = {  # commitment status: workbook code -> labels; the ledger stores draft/signed/closed/cancelled
+    "DU_THAO": ("Dự thảo", "Draft"),
+    "DA_KY": ("Đã ký", "Signed"),
+    "DA_THANH_LY": ("Đã thanh lý", "Closed out"),
+    "DA_HUY": ("Đã hủy", "Cancelled"),
+}
+STATUS_TO_LEDGER = {"DU_THAO": "draft", "DA_KY": "signed", "DA_THANH_LY": "closed", "DA_HUY": "cancelled"}
+STATUS_FROM_LEDGER = {v: k for k, v in STATUS_TO_LEDGER.items()}
+YEAR_STATUS_LABELS = {"MO": ("Mở", "Open"), "KHOA": ("Đã khóa", "Closed")}
+UNIT_KIND_LABELS = {
+    "national": ("Toàn quốc", "National"),
+    "ministry": ("Bộ, cơ quan ngang Bộ", "Ministry"),
+    "agency": ("Cơ quan thuộc Chính phủ", "Government agency"),
+    "province": ("UBND tỉnh, thành phố", "Provincial People's Committee"),
+    "subunit": ("Đơn vị trực thuộc", "Subordinate unit"),
+}
+CONTROL_LABELS = {"block": ("Chặn", "Block"), "warn": ("Cảnh báo", "Warn")}
+LEVEL_LABELS = {"central": ("Trung ương", "Central"), "local": ("Địa phương", "Local")}
+
+
+def code_for(value: object, labels: dict[str, tuple[str, str]]) -> str | None:
+    """The code that ``value`` names: the code itself or a label in either language (folded)."""
+    if value is None:
+        return None
+    wanted = fold(str(value))
+    if not wanted:
+        return None
+    for code, (vi, en) in labels.items():
+        if wanted in (fold(code), fold(vi), fold(en)):
+            return code
+    return None
