@@ -80,10 +80,16 @@ def measure_verify(db_path: Path, n: int) -> list[str]:
     return [f"N={n} verify ({result.events} events, {result.rows} rows): {elapsed:.2f} s"]
 
 
-# The hook: dashboard measurements (cold and warm loads of the leaders' dashboard, …) go here.
+from bench.dashboard_bench import measure_dashboard, measure_report  # noqa: E402
+from bench.excel_bench import measure_excel_extract, measure_excel_import  # noqa: E402
+
 MEASUREMENTS: list[Callable[[Path, int], list[str]]] = [
     measure_baseline,
+    measure_dashboard,
+    measure_report,
     measure_verify,
+    measure_excel_extract,
+    measure_excel_import,
 ]
 
 

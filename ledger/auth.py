@@ -6,6 +6,8 @@ Scopes are enforced here, inside the ledger, not by hiding pages: every read que
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -14,13 +16,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.errors import AuthenticationFailed, PermissionDenied, problem
-from ledger.models import Unit, User
+from ledger.models import Unit, User, utcnow
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so that both failures cost the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+@functools.cache
+def _dummy_hash() -> str:
+    """Made on first use, not at import: an argon2 hash costs about a second of a loaded CPU."""
+    return _hasher.hash("not-a-real-password")
 
 READ_ONLY_ROLES = ("leader", "auditor")
+# After this many wrong passwords in a row a user is locked for LOCKOUT_MINUTES (users.sign_in);
+# during the lock even the right password gets the one generic refusal.
+MAX_FAILED_SIGN_INS = 5
+LOCKOUT_MINUTES = 15
 
 
 def hash_password(password: str) -> str:
@@ -52,13 +61,31 @@ class Actor:
 SYSTEM = Actor(0, "system", "admin", None)
 
 
-def authenticate(session: Session, username: str, password: str) -> Actor:
-    """The actor for these credentials; one and the same refusal for unknown user and wrong password."""
+def is_locked(user: User, now: dt.datetime) -> bool:
+    """Whether the user is inside a sign-in lock (``now``: naive UTC)."""
+    return user.locked_until is not None and user.locked_until > now
+
+
+def check_credentials(session: Session, username: str, password: str, now: dt.datetime) -> tuple[User | None, str]:
+    """The user and a verdict: "ok", "unknown", "wrong", "locked" or "inactive". Every verdict costs
+    one argon2 verification, so that the time taken does not tell them apart."""
     user = session.scalars(select(User).where(User.username == (username or "").strip().lower())).first()
     if user is None:
-        check_password(_DUMMY_HASH, password or "")
-        raise AuthenticationFailed(problem("auth.failed"))
-    if not check_password(user.password_hash, password or "") or not user.is_active:
+        check_password(_dummy_hash(), password or "")
+        return None, "unknown"
+    right = check_password(user.password_hash, password or "")
+    if not user.is_active:
+        return user, "inactive"
+    if is_locked(user, now):
+        return user, "locked"
+    return user, "ok" if right else "wrong"
+
+
+def authenticate(session: Session, username: str, password: str, now: dt.datetime | None = None) -> Actor:
+    """The actor for these credentials; one and the same refusal for unknown user, wrong password,
+    locked or deactivated account. (``users.sign_in`` also counts the failures and locks.)"""
+    user, verdict = check_credentials(session, username, password, now or utcnow())
+    if verdict != "ok":
         raise AuthenticationFailed(problem("auth.failed"))
     return Actor.of(user)
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import func, inspect, select
+import re
+
+from sqlalchemy import func, inspect, select, text
 
 from ledger.db import PROJECT_DIR, Database
 from ledger.models import AuditEvent, Unit, User
 
 
-def alembic_config() -> Config:
+MIGRATIONS = PROJECT_DIR / "migrations" / "versions"
+
+
+def alembic_config():
+    from alembic.config import Config  # alembic costs ~1 s to import: only when migrating
+
     config = Config(str(PROJECT_DIR / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_DIR / "migrations"))
     return config
@@ -20,16 +23,37 @@ def alembic_config() -> Config:
 
 def upgrade(db: Database) -> None:
     """Create the schema, or bring it to the latest revision."""
+    from alembic import command
+
     config = alembic_config()
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
+def head_revision() -> str:
+    """The latest migration, read from the migration files' ``revision``/``down_revision`` lines
+    (the app checks this on start; importing alembic for it would double the first page's time)."""
+    revisions, parents = set(), set()
+    for path in MIGRATIONS.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision = re.search(r"^revision: str = ['\"]([^'\"]+)['\"]", source, re.M)
+        parent = re.search(r"^down_revision: str \| None = ['\"]([^'\"]+)['\"]", source, re.M)
+        if revision:
+            revisions.add(revision.group(1))
+        if parent:
+            parents.add(parent.group(1))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations must have exactly one head, found {sorted(heads)}")
+    return heads.pop()
+
+
 def is_current(db: Database) -> bool:
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     with db.engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        if not inspect(connection).has_table("alembic_version"):
+            return False
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
 
 
 def has_schema(db: Database) -> bool:
