@@ -149,6 +149,13 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Sign-in hardening (migration 0005). The failure counter is operational state, kept out of the
+    # audit trail (it changes on every mistyped password); a lock and an unlock are audited events.
+    # Columns marked ``audit_omit_if`` leave a snapshot while they hold that value, so the events
+    # written before they existed still match the rows (``audit.verify``).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0", info={"audit": "exclude"})
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, info={"audit_omit_if": None})
+    sso_subject: Mapped[str | None] = mapped_column(String(255), unique=True, info={"audit_omit_if": None})
 
     unit: Mapped[Unit | None] = relationship()
 
@@ -364,7 +371,7 @@ class Payment(Base):
         UniqueConstraint("year", "voucher_no", name="uq_payments_year_voucher_no"),
         CheckConstraint("kind in ('TAM_UNG','THANH_TOAN')", name="kind"),
         Index("ix_payments_line_date", "line_id", "date"),
-        Index("ix_payments_year_line_amount", "year", "line_id", "amount"),
+        Index("ix_payments_year_line_amount", "year", "line_id", "date", "amount", "commitment_id"),
     )
 
 
