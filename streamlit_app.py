@@ -6,15 +6,21 @@ import streamlit as st
 
 import ledger.excel.texts  # noqa: F401  (registers the workbook and audit-trail labels)
 import ledger.ui_text  # noqa: F401  (registers the screen labels)
+from ledger.errors import LedgerError
 from ledger.users import has_demo_users, user_count
-from pages.common import actor, database, role_label, t
+from pages.common import actor, database, keep_session_alive, role_label, sign_out, sso_logged_in, t
 
 st.set_page_config(page_title="Sổ ngân sách truyền thông chính sách", page_icon=":material/list_alt:", layout="wide")
 
-db = database()
-with db.read() as session:
-    users = user_count(session)
-    demo = has_demo_users(session)
+try:
+    db = database()
+    with db.read() as session:
+        users = user_count(session)
+        demo = has_demo_users(session)
+except LedgerError as error:  # the database cannot be used (unreachable, disk full…): a sentence, no traceback
+    for message in error.messages(st.session_state.get("lang", "vi")):
+        st.error(message)
+    st.stop()
 
 with st.sidebar:
     st.radio(
@@ -25,6 +31,8 @@ with st.sidebar:
         key="lang",
     )
 
+if keep_session_alive() and sso_logged_in():  # idle past LEDGER_SESSION_MINUTES: the actor is forgotten,
+    st.logout()  # and the single sign-on login too, or the sign-in screen would sign straight back in
 current = actor()
 if users == 0:
     menu = [st.Page("pages/setup.py", title=t("ui.setup_title"), icon=":material/build:")]
@@ -44,6 +52,7 @@ else:
         st.Page("pages/audit.py", title=t("ui.page_audit"), icon=":material/fact_check:"),
     ]
     menu = {t("ui.menu_ledger"): ledger_pages}
+    menu[t("ui.menu_account")] = [st.Page("pages/account.py", title=t("ui.page_account"), icon=":material/key:")]
     if current.role == "admin":
         menu[t("ui.menu_admin")] = [
             st.Page("pages/users.py", title=t("ui.page_users"), icon=":material/group:"),
@@ -52,9 +61,9 @@ else:
     with st.sidebar:
         st.caption(t("ui.signed_in_as", name=current.username, role=role_label(current.role)))
         if st.button(t("ui.sign_out"), key="sign_out"):
-            for key in list(st.session_state.keys()):
-                if key != "lang":
-                    del st.session_state[key]
+            sign_out()
+            if sso_logged_in():
+                st.logout()  # also forget the single sign-on login, or the sign-in screen would sign back in
             st.rerun()
 
 if demo:

@@ -36,10 +36,16 @@ def _json_default(value: Any) -> Any:
 
 def snapshot(obj: Base) -> dict[str, Any]:
     """The audited state of a row: its column values, JSON-ready. A password hash is fingerprinted
-    (so tampering shows) but never copied into the trail."""
+    (so tampering shows) but never copied into the trail. A column with ``info={"audit": "exclude"}``
+    is left out (operational state such as a sign-in failure counter); one with ``audit_omit_if`` is
+    left out while it holds that value (a column added later: older events still match the row)."""
     state: dict[str, Any] = {}
     for column in inspect(type(obj)).columns:
         value = getattr(obj, column.key)
+        if column.info.get("audit") == "exclude":
+            continue
+        if "audit_omit_if" in column.info and value == column.info["audit_omit_if"]:
+            continue
         if column.key == "password_hash" and isinstance(obj, User):
             state["password_fingerprint"] = hashlib.sha256(value.encode()).hexdigest()[:16] if value else None
             continue

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ledger [--db URL] init|demo|verify|user add …``.
+"""Command line: ``python -m ledger [--db URL] init|demo|verify|backup|restore|user add|user unlock …``.
 
 Tests and benchmarks use it too. Exit status 0 on success, 1 when the ledger refuses or
 ``verify`` finds a broken chain, 2 on a usage error.
@@ -9,9 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from ledger import audit, schema
 from ledger.auth import SYSTEM
-from ledger.db import Database
+from ledger.db import Database, is_storage_failure, storage_error
 from ledger.errors import LedgerError
 
 
@@ -35,6 +37,14 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=("admin", "officer", "leader", "auditor"))
     add.add_argument("--unit", help="unit code (required except for admin)")
     add.add_argument("--name", default="", help="full name")
+    add.add_argument("--sso", default=None, help="single sign-on account (email) linked to the user")
+    unlock = user_commands.add_parser("unlock", help="lift a sign-in lock (after repeated wrong passwords)")
+    unlock.add_argument("username")
+    backup = commands.add_parser("backup", help="write a consistent copy of the whole ledger to FILE")
+    backup.add_argument("file")
+    restore = commands.add_parser("restore", help="replace the ledger with the backup in FILE, then verify it")
+    restore.add_argument("file")
+    restore.add_argument("--force", action="store_true", help="replace a database that already holds a ledger")
     from ledger.excel.cli import add_commands as add_workbook_commands
 
     add_workbook_commands(commands)  # export, import, template
@@ -49,6 +59,18 @@ def main(argv: list[str] | None = None) -> int:
             schema.upgrade(db)
             print(f"schema up to date: {db.engine.url.render_as_string(hide_password=True)}")
             return 0
+        if args.command in ("backup", "restore"):
+            from ledger import backup
+
+            shown = db.engine.url.render_as_string(hide_password=True)
+            if args.command == "backup":
+                info = backup.backup(db, args.file)
+                print(f"backup of {shown} written to {info.path}: {info.events} events, head {info.head_hash}")
+                return 0
+            result = backup.restore(db, args.file, force=args.force)
+            print(f"restored {args.file} into {shown}")
+            print(result.summary())
+            return 0 if result.ok else 1
         if not schema.has_schema(db):
             schema.upgrade(db)
         if args.command == "demo":
@@ -83,11 +105,23 @@ def main(argv: list[str] | None = None) -> int:
             from ledger.users import create_user
 
             password = sys.stdin.readline().rstrip("\r\n")
-            create_user(db, SYSTEM, args.username, args.role, password, unit_code=args.unit, full_name=args.name)
+            create_user(db, SYSTEM, args.username, args.role, password, unit_code=args.unit, full_name=args.name, sso_subject=args.sso)
             print(f"user {args.username} added ({args.role})")
+            return 0
+        if args.command == "user" and args.user_command == "unlock":
+            from ledger.users import unlock_user
+
+            unlock_user(db, SYSTEM, args.username)
+            print(f"user {args.username} unlocked")
             return 0
     except LedgerError as error:
         for message in error.messages(args.lang):
+            print(f"error: {message}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as error:  # outside a ledger transaction (the schema check): same sentences
+        if not is_storage_failure(error):
+            raise
+        for message in storage_error(error).messages(args.lang):
             print(f"error: {message}", file=sys.stderr)
         return 1
     finally:

@@ -61,5 +61,10 @@ class AuthenticationFailed(LedgerError):
     """Sign-in refused; deliberately says nothing about whether the user exists."""
 
 
+class StorageError(LedgerError):
+    """The database could not be used (unreachable, connection lost, disk full, busy): nothing was
+    written. Carries a sentence for the screens; the driver's error is kept as ``__cause__``."""
+
+
 def problem(key: str, field: str | None = None, **params: Any) -> Problem:
     return Problem(key=key, params=params, field=field)

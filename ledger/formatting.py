@@ -105,8 +105,8 @@ def parse_year(value: Any, *, field: str = "year") -> tuple[int | None, Problem 
         return int(value), None
     if isinstance(value, float) and value.is_integer() and 1900 <= value <= 2999:
         return int(value), None
-    if isinstance(value, str) and re.fullmatch(r"\s*\d{4}\s*", value) and 1900 <= int(value) <= 2999:
-        return int(value), None
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}", value.strip()) and 1900 <= int(value.strip()) <= 2999:
+        return int(value.strip()), None
     return None, problem("year.invalid", field, value=value)
 
 

@@ -160,6 +160,69 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Administrators manage users and catalogues; they do not post to the ledger.",
     },
     "perm.inactive": {"vi": "Tài khoản đã bị khóa.", "en": "The account is deactivated."},
+    # --- sign-in hardening, single sign-on, own password ----------------------------------
+    "auth.sso_no_identity": {
+        "vi": "Nhà cung cấp đăng nhập một lần (SSO) không gửi địa chỉ email hay tên đăng nhập nào.",
+        "en": "The single sign-on provider sent no email address or username.",
+    },
+    "auth.sso_unknown": {
+        "vi": "Tài khoản SSO {subject} chưa được gắn với người dùng nào của sổ ngân sách;"
+        " đề nghị quản trị viên gắn tài khoản này (mục Người dùng, trường \"Tài khoản SSO\").",
+        "en": "The single sign-on account {subject} is not linked to any user of the ledger;"
+        " ask an administrator to link it (Users, field \"SSO account\").",
+    },
+    "auth.sso_inactive": {
+        "vi": "Người dùng gắn với tài khoản SSO {subject} đã bị khóa.",
+        "en": "The user linked to the single sign-on account {subject} is deactivated.",
+    },
+    "user.old_password": {
+        "vi": "Mật khẩu hiện tại không đúng.",
+        "en": "The current password is wrong.",
+    },
+    "user.password_same": {
+        "vi": "Mật khẩu mới phải khác mật khẩu hiện tại.",
+        "en": "The new password must differ from the current one.",
+    },
+    "user.locked": {
+        "vi": "Tài khoản đang tạm khóa vì nhập sai mật khẩu nhiều lần; thử lại sau {minutes} phút hoặc nhờ quản trị viên mở khóa.",
+        "en": "The account is locked after repeated wrong passwords; try again in {minutes} minutes or ask an administrator to unlock it.",
+    },
+    "user.not_locked": {
+        "vi": "Người dùng {value} không bị tạm khóa.",
+        "en": "The user {value} is not locked.",
+    },
+    "user.sso_taken": {
+        "vi": "Tài khoản SSO {value} đã gắn với người dùng {user}.",
+        "en": "The single sign-on account {value} is already linked to the user {user}.",
+    },
+    "user.sso_format": {
+        "vi": "Tài khoản SSO dài tối đa 255 ký tự, không có khoảng trắng (giá trị đã nhập: {value}).",
+        "en": "An SSO account has at most 255 characters and no spaces (value given: {value}).",
+    },
+    # --- the database itself -----------------------------------------------------------------
+    "db.unavailable": {
+        "vi": "Không kết nối được cơ sở dữ liệu (máy chủ không trả lời hoặc kết nối bị ngắt); chưa có gì được ghi."
+        " Hãy thử lại sau ít phút; nếu vẫn lỗi, báo quản trị viên.",
+        "en": "The database cannot be reached (the server did not answer or the connection was lost); nothing was"
+        " written. Try again in a few minutes; if it persists, tell an administrator.",
+    },
+    "db.full": {
+        "vi": "Cơ sở dữ liệu hết dung lượng lưu trữ (đĩa đầy); chưa có gì được ghi. Báo quản trị viên.",
+        "en": "The database has run out of storage (disk full); nothing was written. Tell an administrator.",
+    },
+    "db.busy": {
+        "vi": "Cơ sở dữ liệu đang bận quá lâu với một thao tác ghi khác; chưa có gì được ghi. Hãy thử lại.",
+        "en": "The database stayed busy with another write for too long; nothing was written. Try again.",
+    },
+    "db.schema": {
+        "vi": "Cấu trúc cơ sở dữ liệu không khớp phiên bản phần mềm; quản trị viên cần chạy `python -m ledger init`.",
+        "en": "The database schema does not match this version of the software; an administrator must run"
+        " `python -m ledger init`.",
+    },
+    "db.read_only": {
+        "vi": "Cơ sở dữ liệu chỉ cho phép đọc (quyền ghi tệp hoặc chế độ bảo trì); chưa có gì được ghi. Báo quản trị viên.",
+        "en": "The database is read-only (file permissions or maintenance); nothing was written. Tell an administrator.",
+    },
     # --- budget lines and adjustments -----------------------------------------------------
     "line.exists": {
         "vi": "Mã dòng {code} đã có trong năm {year}.",

@@ -5,9 +5,12 @@ small demo (admin, officer in BYT-TT, leader and auditor at QG, password "demo")
 the 34 provinces and cities (since mid-2025) and of the 14 ministries + 3 ministry-level agencies
 (since early 2025) with 2–4 subordinate units each; budget chapter codes are illustrative.
 
-The per-row services are far too slow for a million payments, so rows go in by SQLAlchemy Core bulk
-inserts (chunks of ``CHUNK`` rows, parents before children) with primary keys assigned here. The
-ledger's rules hold all the same, by construction:
+The per-row services are far too slow for a million payments, so rows go in by bulk inserts, in
+chunks of ``CHUNK`` rows (parents before children), from a writer thread that overlaps with building
+the next rows: SQLAlchemy Core on PostgreSQL; on SQLite the driver's executemany through SQLAlchemy's
+connection, with values already in SQLAlchemy's storage format. Primary keys are assigned here (and
+PostgreSQL's sequences moved past them). Memory stays bounded: only a year's plan of commitments and
+a few chunks are held. The ledger's rules hold all the same, by construction:
 
 - a commitment's value is what its items total; acceptances never exceed it; a regular payment
   never takes the paid total past the accepted total; advances stay within the unit's limit;
@@ -19,9 +22,10 @@ ledger's rules hold all the same, by construction:
 
 Every audited row gets the events the services would have written (a commitment: create, items,
 sign, close or cancel), built here with the audit module's rules: ``after`` is the snapshot of the
-row as read back, each hash chains on the previous one. Events carry a synthetic load clock (the
-midnight of ``today``, one microsecond per event), so the load is deterministic: the same ``payments``,
-``seed`` and ``today`` give the same rows and the same head hash.
+row as read back, each hash chains on the previous one (``audit.verify`` passes). Events carry a
+synthetic load clock (midnight of ``today``, or just after the existing head; one microsecond per
+event), so the load is deterministic: the same ``payments``, ``seed`` and ``today`` into the same
+empty ledger give the same rows and the same head hash, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -451,10 +455,12 @@ def _price(rng: random.Random, low: int, high: int) -> int:
 def _plan_commitments(rng: random.Random, category: str, description: str, quota: int, year: int, last_year: int, window: tuple[dt.date, dt.date]) -> list[_Spec]:
     kind = KIND_OF_CATEGORY[category]
     counts: list[int] = []
-    while sum(counts) < quota:
+    total = 0
+    while total < quota:
         counts.append(rng.choice(PAYMENTS_PER[kind]))
+        total += counts[-1]
     if counts:
-        counts[-1] -= sum(counts) - quota
+        counts[-1] -= total - quota
     specs = []
     for count in counts:
         specs.append(_Spec(kind, "active", count))

@@ -9,7 +9,6 @@ from sqlalchemy import func, inspect, select, text
 from ledger.db import PROJECT_DIR, Database
 from ledger.models import AuditEvent, Unit, User
 
-
 MIGRATIONS = PROJECT_DIR / "migrations" / "versions"
 
 

@@ -235,7 +235,7 @@ def _items(found: Problems, items: list[dict[str, Any]] | None) -> list[Commitme
     for number, item in enumerate(items or [], start=1):
         product = found.text(item.get("product"), f"items[{number}].product", "sản phẩm", limit=255)
         quantity = item.get("quantity")
-        if isinstance(quantity, str) and quantity.strip().isdigit():
+        if isinstance(quantity, str) and quantity.strip().isdecimal():
             quantity = int(quantity.strip())
         if isinstance(quantity, float) and quantity.is_integer():
             quantity = int(quantity)
@@ -344,7 +344,7 @@ def create_order(session: Session, actor: Actor, **data: Any) -> Commitment:
 def _participants(found: Problems, value: Any) -> int | None:
     """A course's number of participants: a positive whole number."""
     participants = value
-    if isinstance(participants, str) and participants.strip().isdigit():
+    if isinstance(participants, str) and participants.strip().isdecimal():
         participants = int(participants.strip())
     if isinstance(participants, float) and participants.is_integer():
         participants = int(participants)

@@ -221,6 +221,42 @@ UI_TEXT: dict[str, dict[str, str]] = {
     "ui.new_password": {"vi": "Mật khẩu mới", "en": "New password"},
     "ui.reset_password": {"vi": "Đặt lại mật khẩu", "en": "Reset password"},
     "ui.password_reset_done": {"vi": "Đã đặt lại mật khẩu của {name}.", "en": "Password of {name} reset."},
+    # --- sign-in hardening, own password, single sign-on, drafts edited by two people ------------
+    "ui.menu_account": {"vi": "Tài khoản", "en": "Account"},
+    "ui.page_account": {"vi": "Đổi mật khẩu", "en": "Change password"},
+    "ui.signed_in_as_user": {"vi": "Tài khoản: {name}", "en": "Account: {name}"},
+    "ui.current_password": {"vi": "Mật khẩu hiện tại", "en": "Current password"},
+    "ui.change_password": {"vi": "Đổi mật khẩu", "en": "Change password"},
+    "ui.password_changed": {"vi": "Đã đổi mật khẩu.", "en": "Password changed."},
+    "ui.session_expired": {
+        "vi": "Phiên làm việc đã hết hạn sau {minutes} phút không thao tác; hãy đăng nhập lại.",
+        "en": "The session expired after {minutes} idle minutes; sign in again.",
+    },
+    "ui.lockout_policy": {
+        "vi": "Sau {attempts} lần nhập sai mật khẩu liên tiếp, tài khoản bị tạm khóa {minutes} phút.",
+        "en": "After {attempts} wrong passwords in a row, the account is locked for {minutes} minutes.",
+    },
+    "ui.sso_sign_in": {"vi": "Đăng nhập bằng SSO", "en": "Sign in with SSO"},
+    "ui.sso_sign_out": {"vi": "Đăng xuất khỏi SSO", "en": "Sign out of SSO"},
+    "ui.sso_or_password": {
+        "vi": "Hoặc đăng nhập bằng tên đăng nhập và mật khẩu của sổ:",
+        "en": "Or sign in with the ledger's username and password:",
+    },
+    "ui.sso_subject": {"vi": "Tài khoản SSO", "en": "SSO account"},
+    "ui.sso_subject_help": {
+        "vi": "Email (hoặc tên đăng nhập) mà nhà cung cấp đăng nhập một lần gửi về cho người này; để trống nếu không dùng SSO.",
+        "en": "The email (or username) the single sign-on provider asserts for this person; leave empty without SSO.",
+    },
+    "ui.locked_until": {"vi": "Tạm khóa đến", "en": "Locked until"},
+    "ui.unlock_user": {"vi": "Mở khóa đăng nhập", "en": "Unlock sign-in"},
+    "ui.user_unlocked": {"vi": "Đã mở khóa đăng nhập cho {name}.", "en": "Sign-in unlocked for {name}."},
+    "ui.c_act_edit": {"vi": "Sửa bản nháp", "en": "Edit draft"},
+    "ui.c_edit_hint": {
+        "vi": "Bản nháp phiên bản {version}; nếu người khác sửa trước, thay đổi của bạn bị từ chối (không ghi đè).",
+        "en": "Draft version {version}; if someone else changes it first, your change is refused (never overwritten).",
+    },
+    "ui.c_edit_save": {"vi": "Lưu bản nháp", "en": "Save draft"},
+    "ui.c_edited": {"vi": "Đã lưu bản nháp {reference}.", "en": "Draft {reference} saved."},
     # --- units and catalogues ------------------------------------------------------------------
     "ui.tab_units": {"vi": "Đơn vị", "en": "Units"},
     "ui.tab_years": {"vi": "Năm ngân sách", "en": "Fiscal years"},

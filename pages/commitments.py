@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ledger import spending
-from ledger.formatting import format_date
+from ledger.formatting import format_amount, format_date
 from pages.common import (
     amount_column,
     attempt,
@@ -138,6 +138,12 @@ if picked:
 
         if officer:
             cid, version, cyear = detail["id"], detail["version"], detail["year"]
+            # Optimistic locking: a form sends the version this person saw when it was drawn (the run
+            # before the click), not the version read again on the click's run, so that a change made
+            # by someone else in between is refused ("commitment.stale") instead of overwritten.
+            seen_versions = st.session_state.setdefault("c_seen_version", {})
+            expected = seen_versions.get(cid, version)
+            seen_versions[cid] = version
             bounds = date_in_year(cyear)
             feedback = st.container()  # refusals show here, above the tabs, whichever tab is open after the rerun
 
@@ -145,15 +151,30 @@ if picked:
                 with st.form("c_sign_form"):
                     signed_on = st.date_input(t("ui.c_signed_on"), format="DD/MM/YYYY", key="c_sign_date", **bounds)
                     if st.form_submit_button(t("ui.c_act_sign"), type="primary"):
-                        if attempt(lambda: spending.sign(db, current, cid, signed_on, expected_version=version), where=feedback):
+                        if attempt(lambda: spending.sign(db, current, cid, signed_on, expected_version=expected), where=feedback):
                             flash_and_rerun(t("ui.c_signed", reference=picked))
 
             def cancel_form() -> None:
                 with st.form("c_cancel_form"):
                     reason = st.text_input(t("ui.reason"), key="c_cancel_reason")
                     if st.form_submit_button(t("ui.c_act_cancel")):
-                        if attempt(lambda: spending.cancel(db, current, cid, reason, expected_version=version), where=feedback):
+                        if attempt(lambda: spending.cancel(db, current, cid, reason, expected_version=expected), where=feedback):
                             flash_and_rerun(t("ui.c_cancelled", reference=picked))
+
+            def edit_form() -> None:
+                st.caption(t("ui.c_edit_hint", version=version))
+                with st.form("c_edit_form"):
+                    description = st.text_input(t("ui.c_title") if detail["kind"] == "course" else t("ui.description"), value=detail["description"], key=f"c_edit_description_{cid}")
+                    changes: dict = {"description": description}
+                    if not detail["items"]:
+                        label = t("ui.c_cost") if detail["kind"] == "course" else t("ui.c_contract_value") if detail["kind"] == "it_service" else t("ui.c_value")
+                        changes["value"] = st.text_input(label, value=format_amount(detail["total_value"]), key=f"c_edit_value_{cid}")
+                    if detail["kind"] == "course":
+                        changes["participants"] = st.text_input(t("ui.c_participants"), value=str(detail["participants"] or ""), key=f"c_edit_participants_{cid}")
+                    if st.form_submit_button(t("ui.c_edit_save"), type="primary"):
+                        if attempt(lambda: spending.update_draft(db, current, cid, expected, **changes), where=feedback):
+                            clear_inputs(f"c_edit_description_{cid}", f"c_edit_value_{cid}", f"c_edit_participants_{cid}")
+                            flash_and_rerun(t("ui.c_edited", reference=picked))
 
             def payment_form(kind: str, prefix: str, label: str) -> None:
                 with st.form(f"{prefix}_form"):
@@ -186,7 +207,7 @@ if picked:
                 with st.form("c_close_form"):
                     reason = st.text_input(t("ui.reason"), key="c_close_reason")
                     if st.form_submit_button(t("ui.c_act_close"), type="primary"):
-                        if attempt(lambda: spending.close(db, current, cid, reason, expected_version=version), where=feedback):
+                        if attempt(lambda: spending.close(db, current, cid, reason, expected_version=expected), where=feedback):
                             flash_and_rerun(t("ui.c_closed", reference=picked))
 
             def reverse_form() -> None:
@@ -206,7 +227,7 @@ if picked:
 
             # Only the actions the commitment's status allows (the services refuse the others anyway).
             actions = {
-                "draft": [("sign", lambda: (sign_form(), cancel_form()))],
+                "draft": [("sign", lambda: (sign_form(), cancel_form())), ("edit", edit_form)],
                 "signed": [
                     ("advance", lambda: payment_form("TAM_UNG", "c_adv", t("ui.c_act_advance"))),
                     ("accept", accept_form),

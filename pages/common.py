@@ -6,6 +6,7 @@ Pages stay thin: they gather input, call ``ledger``, and render with the helpers
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,9 +14,10 @@ import streamlit as st
 
 from ledger import schema
 from ledger.auth import Actor
-from ledger.db import Database, database_url
+from ledger.db import Database, database_url, is_storage_failure, storage_error
 from ledger.errors import LedgerError
 from ledger.i18n import t as translate
+from ledger.session import is_expired, session_minutes
 from ledger.ui_text import ROLE_LABELS
 
 T = TypeVar("T")
@@ -30,8 +32,14 @@ def _database(url: str) -> Database:
 
 
 def database() -> Database:
-    """The process-wide database for LEDGER_DATABASE_URL (migrated on first use)."""
-    return _database(database_url())
+    """The process-wide database for LEDGER_DATABASE_URL (migrated on first use); a database that
+    cannot be reached is a ``StorageError`` (shown as a sentence), never a traceback."""
+    try:
+        return _database(database_url())
+    except Exception as error:
+        if is_storage_failure(error):
+            raise storage_error(error) from error
+        raise
 
 
 def lang() -> str:
@@ -44,6 +52,52 @@ def t(key: str, **params: Any) -> str:
 
 def actor() -> Actor | None:
     return st.session_state.get("actor")
+
+
+def sign_out() -> None:
+    """Forget everything of this session but its language."""
+    for key in list(st.session_state.keys()):
+        if key != "lang":
+            del st.session_state[key]
+
+
+def keep_session_alive(now: float | None = None) -> bool:
+    """On every run: forget the actor after LEDGER_SESSION_MINUTES idle (then True: it just expired),
+    else note that the session is in use."""
+    now = time.time() if now is None else now
+    if st.session_state.get("actor") is None:
+        return False
+    if is_expired(st.session_state.get("last_seen"), now, session_minutes()):
+        sign_out()
+        st.session_state["session_expired"] = True
+        return True
+    st.session_state["last_seen"] = now
+    return False
+
+
+def sso_configured() -> bool:
+    """Whether single sign-on is set up: an ``[auth]`` section in .streamlit/secrets.toml."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
+        return False
+
+
+def sso_provider() -> str | None:
+    """The provider for ``st.login``: None when ``[auth]`` holds the provider's settings itself, else
+    the first named provider (``[auth.microsoft]``…)."""
+    section = st.secrets["auth"]
+    if "client_id" in section:
+        return None
+    return next((name for name, value in section.items() if hasattr(value, "keys")), None)
+
+
+def sso_logged_in() -> bool:
+    """Whether the browser carries a single sign-on login (Streamlit's identity cookie)."""
+    try:
+        return bool(sso_configured() and st.user.get("is_logged_in"))
+    except Exception:
+        return False
 
 
 def require_actor() -> Actor:

@@ -27,6 +27,7 @@ from pages.common import (
 )
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHOWN_AS_TABLE = 300
 
 current = require_actor()
 db = database()
@@ -81,7 +82,7 @@ if posted:
     st.success(message)
     if rows:
         st.markdown(f"**{t('ui.x_written_rows')}**")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.table(pd.DataFrame(rows), hide_index=True)
 
 upload_key = f"x_upload_{st.session_state.get('x_upload_round', 0)}"
 uploaded = st.file_uploader(t("ui.x_upload"), type=["xlsx"], key=upload_key)
@@ -145,14 +146,21 @@ if uploaded is not None:
     if result.problems:
         st.error(result.summary(lang()))
         st.markdown(f"**{t('ui.x_problems', count=len(result.problems))}**")
-        st.dataframe(_problem_table(result.problems), hide_index=True, width="stretch")
+        table = _problem_table(result.problems)
+        if len(table) <= SHOWN_AS_TABLE:  # plain text: readable, searchable, copyable
+            st.table(table, hide_index=True)
+        else:
+            st.dataframe(table, hide_index=True, width="stretch")
     elif result.new == 0:
         st.info(t("ui.x_nothing_new"))
     else:
         st.info(result.summary(lang()))
         new_rows = _new_rows(result)
         with st.expander(t("ui.x_new_rows"), expanded=True):
-            st.dataframe(pd.DataFrame(new_rows), hide_index=True, width="stretch")
+            if len(new_rows) <= SHOWN_AS_TABLE:
+                st.table(pd.DataFrame(new_rows), hide_index=True)
+            else:
+                st.dataframe(pd.DataFrame(new_rows), hide_index=True, width="stretch")
         if st.button(t("ui.x_confirm"), type="primary", key="x_confirm"):
             final = import_workbook(db, current, io.BytesIO(data), dry_run=False)
             if final.written:

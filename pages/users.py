@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ledger.formatting import format_datetime
 from ledger.models import ROLES
-from ledger.users import create_user, list_users, reset_password, update_user
+from ledger.users import create_user, list_users, reset_password, unlock_user, update_user
 from pages.common import (
     attempt,
     clear_inputs,
@@ -43,6 +44,8 @@ st.dataframe(
             t("ui.unit"): u["unit_code"] or "",
             t("ui.active"): yes_no(u["is_active"]),
             t("ui.demo_account"): yes_no(u["is_demo"]),
+            t("ui.sso_subject"): u["sso_subject"] or "",
+            t("ui.locked_until"): format_datetime(u["locked_until"]) + " UTC" if u["locked_until"] else "",
         }
         for u in users
     ],
@@ -59,13 +62,16 @@ with st.form("create_user_form"):
     role = a.selectbox(t("ui.role"), ROLES, index=ROLES.index("officer"), format_func=role_label, key="user_role")
     unit_code = b.selectbox(t("ui.unit"), ["", *unit_labels], format_func=optional(unit_labels), key="user_unit")
     password = c.text_input(t("ui.password"), type="password", key="user_password")
+    sso_subject = st.text_input(t("ui.sso_subject"), key="user_sso_subject", help=t("ui.sso_subject_help"))
     create_clicked = st.form_submit_button(t("ui.create_user_submit"), type="primary", key="user_submit")
 if create_clicked:
     created = attempt(
-        lambda: create_user(db, current, username, role, password, unit_code=unit_code or None, full_name=full_name)
+        lambda: create_user(
+            db, current, username, role, password, unit_code=unit_code or None, full_name=full_name, sso_subject=sso_subject
+        )
     )
     if created is not None:
-        clear_inputs("user_username", "user_full_name", "user_password")
+        clear_inputs("user_username", "user_full_name", "user_password", "user_sso_subject")
         flash_and_rerun(t("ui.user_created", name=created.username))
 
 st.subheader(t("ui.edit_user"))
@@ -95,6 +101,9 @@ if chosen is not None:
             key=f"edit_unit_{chosen}",
         )
         active = c.checkbox(t("ui.active"), value=user["is_active"], key=f"edit_active_{chosen}")
+        new_sso = st.text_input(
+            t("ui.sso_subject"), value=user["sso_subject"] or "", key=f"edit_sso_{chosen}", help=t("ui.sso_subject_help")
+        )
         edit_clicked = st.form_submit_button(t("ui.save_changes"), type="primary", key=f"edit_submit_{chosen}")
     if edit_clicked:
         changed = attempt(
@@ -106,10 +115,17 @@ if chosen is not None:
                 unit_code=new_unit or None,
                 is_active=active,
                 full_name=new_full_name,
+                sso_subject=new_sso,
             )
         )
         if changed is not None:
             flash_and_rerun(t("ui.user_updated", name=chosen))
+
+    if user["locked_until"] is not None:
+        st.warning(f"{t('ui.locked_until')}: {format_datetime(user['locked_until'])} UTC")
+        if st.button(t("ui.unlock_user"), key=f"unlock_{chosen}"):
+            if attempt(lambda: unlock_user(db, current, chosen)):
+                flash_and_rerun(t("ui.user_unlocked", name=chosen))
 
     with st.form(f"reset_password_form_{chosen}"):
         new_password = st.text_input(t("ui.new_password"), type="password", key=f"reset_password_{chosen}")

@@ -33,6 +33,32 @@ def chromium_path() -> str | None:
     return None
 
 
+# One chromium per test process: playwright's sync API allows one instance per thread, and the
+# ``browser`` fixture of tests/test_browser.py is imported by other test modules, each import being a
+# fixture of its own. They all share this one (the last to finish closes it).
+_SHARED: dict = {"users": 0, "playwright": None, "browser": None}
+
+
+def acquire_browser(executable: str):
+    if _SHARED["browser"] is None:
+        from playwright.sync_api import sync_playwright
+
+        _SHARED["playwright"] = sync_playwright().start()
+        _SHARED["browser"] = _SHARED["playwright"].chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+    _SHARED["users"] += 1
+    return _SHARED["browser"]
+
+
+def release_browser() -> None:
+    _SHARED["users"] -= 1
+    if _SHARED["users"] == 0 and _SHARED["browser"] is not None:
+        try:
+            _SHARED["browser"].close()
+        finally:
+            _SHARED["playwright"].stop()
+            _SHARED["browser"] = _SHARED["playwright"] = None
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_support import CHROMIUM_FLAGS, ROOT, AppServer, chromium_path
+from browser_support import ROOT, AppServer, acquire_browser, chromium_path, release_browser
 from conftest import missing
 from sqlalchemy import text
 
@@ -26,13 +26,11 @@ def browser():
     if executable is None:
         missing("Debian chromium (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:  # pragma: no cover - requirements.txt pins playwright
         missing("python playwright")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
+    yield acquire_browser(executable)  # shared with the modules that import this fixture
+    release_browser()
 
 
 @pytest.fixture
@@ -94,6 +92,12 @@ def wait_idle(page) -> None:
     """Wait until Streamlit has finished rerunning the script."""
     page.wait_for_timeout(300)
     expect()(page.locator('[data-testid="stStatusWidget"]')).to_have_count(0, timeout=30_000)
+
+
+def click_tab(page, name: str) -> None:
+    """Click a tab once the rerun has settled: while it runs, the tab set being replaced is still in the page."""
+    wait_idle(page)
+    page.get_by_role("tab", name=name).click()
 
 
 def scalar(url: str, sql: str, **params) -> int:
@@ -192,7 +196,7 @@ def test_officer_runs_an_order_from_draft_to_payment(page, demo_url):
     assert line_available(demo_url, line) == start - 20_000_000
     expect_metric(page, "Dòng: còn được sử dụng", format_vnd(start - 20_000_000))
 
-    page.get_by_role("tab", name="Tạm ứng").click()
+    click_tab(page, "Tạm ứng")
     page.get_by_role("textbox", name="Số chứng từ", exact=True).fill("TU-TD-01")
     page.get_by_role("textbox", name="Số tiền", exact=True).fill("5.000.000")
     page.get_by_role("button", name="Tạm ứng").click()
@@ -200,14 +204,14 @@ def test_officer_runs_an_order_from_draft_to_payment(page, demo_url):
     expect_metric(page, "Đã tạm ứng", "5.000.000 đ")
     expect_metric(page, "Dòng: còn được sử dụng", format_vnd(line_available(demo_url, line)))
 
-    page.get_by_role("tab", name="Nghiệm thu").click()
+    click_tab(page, "Nghiệm thu")
     page.get_by_role("textbox", name="Số biên bản", exact=True).fill("NT-TD-01")
     page.get_by_role("textbox", name="Giá trị nghiệm thu", exact=True).fill("10.000.000")
     page.get_by_role("button", name="Nghiệm thu").click()
     expect()(page.get_by_text("Đã ghi nghiệm thu 10.000.000 đ.")).to_be_visible()
     expect_metric(page, "Đã nghiệm thu", "10.000.000 đ")
 
-    page.get_by_role("tab", name="Thanh toán").click()
+    click_tab(page, "Thanh toán")
     page.get_by_role("textbox", name="Số chứng từ", exact=True).fill("TT-TD-01")
     page.get_by_role("textbox", name="Số tiền", exact=True).fill("5.000.000")
     page.get_by_role("button", name="Thanh toán").click()
@@ -215,13 +219,13 @@ def test_officer_runs_an_order_from_draft_to_payment(page, demo_url):
     expect_metric(page, "Đã chi (gồm tạm ứng)", "10.000.000 đ")
     expect_metric(page, "Dòng: còn được sử dụng", format_vnd(start - 20_000_000))
 
-    page.get_by_role("tab", name="Thanh toán").click()
+    click_tab(page, "Thanh toán")
     page.get_by_role("textbox", name="Số chứng từ", exact=True).fill("TT-TD-02")
     page.get_by_role("textbox", name="Số tiền", exact=True).fill("1")
     page.get_by_role("button", name="Thanh toán").click()
     expect()(page.get_by_text(re.compile("không thể thanh toán thêm 1 đ"))).to_be_visible()
     assert scalar(demo_url, "SELECT COUNT(*) FROM payments WHERE voucher_no = 'TT-TD-02'") == 0
-    page.get_by_role("tab", name="Thanh lý").click()
+    click_tab(page, "Thanh lý")
     page.get_by_role("textbox", name="Lý do", exact=True).first.fill("Thanh lý theo khối lượng nghiệm thu")
     page.get_by_role("button", name="Thanh lý").click()
     expect()(page.get_by_text("Đã thanh lý HD-TRINH-DUYET-01.")).to_be_visible()

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 import xlsxwriter
-from sqlalchemy import BigInteger, String, cast, func, or_, select
+from sqlalchemy import BigInteger, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from ledger import audit
@@ -151,15 +151,15 @@ class SheetOut:
             return lambda r, c, v: sheet.write_number(r, c, v)
         raise ValueError(column.kind)
 
-    def add(self, values: Iterable[Any]) -> None:
+    def add(self, values: Sequence[Any]) -> None:
         self.row += 1
         row = self.row
-        for index, (write, value) in enumerate(zip(self.writers, values, strict=True)):
-            if value is None or value == "":
-                continue
-            write(row, index, value)
+        writers = self.writers
+        for index, value in enumerate(values):
+            if value is not None and value != "":
+                writers[index](row, index, value)
         if self.amount_index is not None:
-            self.amount += values[self.amount_index] or 0  # type: ignore[index]
+            self.amount += values[self.amount_index] or 0
 
     def finish(self) -> SheetStat:
         self.sheet.autofilter(0, 0, max(self.row, 1), len(self.spec.columns) - 1)
@@ -293,9 +293,12 @@ def _adjustments(session: Session, sel: Selection) -> Iterator[tuple]:
         yield (a.code, a.year, a.date, a.amount, a.decision_no, a.reason, a.transfer_key, rows.get(a.reverses_id))
 
 
-def _commitments(session: Session, sel: Selection, kind: str):
+_STATUS = case(*((Commitment.status == ledger, code) for ledger, code in L.STATUS_FROM_LEDGER.items()), else_=Commitment.status)
+
+
+def _commitments(sel: Selection, kind: str, *columns):
     return (
-        select(Commitment, BudgetLine.code.label("line_code"), PressAgency.code.label("agency"), Policy.code.label("policy"))
+        select(*columns)
         .join(BudgetLine, BudgetLine.id == Commitment.line_id)
         .outerjoin(PressAgency, PressAgency.id == Commitment.press_agency_id)
         .outerjoin(Policy, Policy.id == Commitment.policy_id)
@@ -304,15 +307,12 @@ def _commitments(session: Session, sel: Selection, kind: str):
     )
 
 
-def _status(c: Commitment) -> str:
-    return L.STATUS_FROM_LEDGER[c.status]
-
-
 def _orders(session: Session, sel: Selection) -> Iterator[tuple]:
-    for c, line, agency, policy in session.execute(_commitments(session, sel, "order"), execution_options={"yield_per": STREAM_ROWS}):
-        yield (c.reference, c.year, line, agency, c.signed_on, c.description, policy, c.stage_code, c.total_value,
-               _status(c), c.final_value)
-        session.expunge(c)
+    query = _commitments(
+        sel, "order", Commitment.reference, Commitment.year, BudgetLine.code, PressAgency.code, Commitment.signed_on,
+        Commitment.description, Policy.code, Commitment.stage_code, Commitment.total_value, _STATUS, Commitment.final_value,
+    )
+    yield from _stream(session, query)
 
 
 def _items(session: Session, sel: Selection) -> Iterator[tuple]:
@@ -328,17 +328,21 @@ def _items(session: Session, sel: Selection) -> Iterator[tuple]:
 
 
 def _courses(session: Session, sel: Selection) -> Iterator[tuple]:
-    for c, line, _agency, policy in session.execute(_commitments(session, sel, "course"), execution_options={"yield_per": STREAM_ROWS}):
-        yield (c.reference, c.year, line, c.description, c.start_date, c.end_date, c.participants, c.total_value,
-               policy, c.stage_code, c.signed_on, _status(c), c.final_value)
-        session.expunge(c)
+    query = _commitments(
+        sel, "course", Commitment.reference, Commitment.year, BudgetLine.code, Commitment.description, Commitment.start_date,
+        Commitment.end_date, Commitment.participants, Commitment.total_value, Policy.code, Commitment.stage_code,
+        Commitment.signed_on, _STATUS, Commitment.final_value,
+    )
+    yield from _stream(session, query)
 
 
 def _it_services(session: Session, sel: Selection) -> Iterator[tuple]:
-    for c, line, _agency, policy in session.execute(_commitments(session, sel, "it_service"), execution_options={"yield_per": STREAM_ROWS}):
-        yield (c.reference, c.year, line, c.vendor, c.service_type, c.stage_code, c.start_date, c.end_date, c.total_value,
-               c.description, policy, c.signed_on, _status(c), c.value, c.final_value)
-        session.expunge(c)
+    query = _commitments(
+        sel, "it_service", Commitment.reference, Commitment.year, BudgetLine.code, Commitment.vendor, Commitment.service_type,
+        Commitment.stage_code, Commitment.start_date, Commitment.end_date, Commitment.total_value, Commitment.description,
+        Policy.code, Commitment.signed_on, _STATUS, Commitment.value, Commitment.final_value,
+    )
+    yield from _stream(session, query)
 
 
 def _contributions(session: Session, sel: Selection) -> Iterator[tuple]:
@@ -495,23 +499,46 @@ MEASURES = ("estimate", "adjustments", "allocated", "committed", "accepted", "pa
 
 
 class _Ranges:
-    """Absolute ranges of the detail sheets' data rows, for the Summary's formulas."""
+    """The detail sheets' data columns as workbook names (e.g. ``ThanhToan_SoTien`` for the Payments
+    sheet's amounts), so that the Summary's formulas read like their meaning and stay short."""
 
     def __init__(self, stats: dict[str, SheetStat]):
         self.stats = stats
+        self.names: dict[str, str] = {}  # name -> the range it stands for
+        self.known: dict[tuple[str, str], str] = {}  # (sheet, column) -> name
 
     def __call__(self, key: str, column: str) -> str:
-        from xlsxwriter.utility import xl_col_to_name
+        name = self.known.get((key, column))
+        if name is None:
+            from xlsxwriter.utility import xl_col_to_name
 
-        spec = L.SHEETS_BY_KEY[key]
-        stat = self.stats[key]
-        letter = xl_col_to_name(spec.index(column))
-        last = max(stat.rows + 1, 2)
-        return f"'{stat.title}'!${letter}$2:${letter}${last}"
+            spec = L.SHEETS_BY_KEY[key]
+            name = self.known[(key, column)] = f"{_ascii_name(spec.vi)}_{_ascii_name(spec.column(column).vi)}"
+            stat = self.stats[key]
+            letter = xl_col_to_name(spec.index(column))
+            self.names[name] = f"='{stat.title}'!${letter}$2:${letter}${max(stat.rows + 1, 2)}"
+        return name
+
+    def define(self, book) -> None:
+        for name, reference in self.names.items():
+            book.define_name(name, reference)
+
+
+def _ascii_name(text: str) -> str:
+    from ledger.budget import fold
+
+    return "".join(word.capitalize() for word in fold(text).replace("-", " ").split() if word.isalnum())
 
 
 def _summary(book, formats: _Formats, sheet, stats: dict[str, SheetStat], figures: list[LineFigures], categories, sources) -> SheetStat:
     r = _Ranges(stats)
+    try:
+        return _summary_cells(formats, sheet, r, figures, categories, sources)
+    finally:
+        r.define(book)
+
+
+def _summary_cells(formats: _Formats, sheet, r: _Ranges, figures: list[LineFigures], categories, sources) -> SheetStat:
     for index, width in enumerate((16, 8, 12, 11, 8, 18, 18, 18, 18, 18, 18, 18, 12)):
         sheet.set_column(index, index, width)
     for index, (vi, _en) in enumerate(SUMMARY_LINE_HEADERS):
@@ -651,6 +678,7 @@ def export_workbook(
         sel = select_scope(session, actor, year, unit_code)
         head = audit.head(session)
         result.head_seq, result.head_hash = (head.seq, head.hash) if head else (0, audit.GENESIS_HASH)
+        events = audit.event_count(session)
         categories = [c for (c,) in session.execute(select(Category.code).order_by(Category.sort_order, Category.code))]
         sources = [s for (s,) in session.execute(select(Source.code).order_by(Source.sort_order, Source.code))]
         exporter = _role_label(session, actor)
@@ -679,7 +707,7 @@ def export_workbook(
                 "year": year if year is not None else "Tất cả / All",
                 "units": sel.unit_label,
                 "sources": ", ".join(sources) + " (tất cả / all)",
-                "events": result.head_seq,
+                "events": events,
                 "head_seq": result.head_seq,
                 "head_hash": result.head_hash,
             }

@@ -36,19 +36,23 @@ from ledger.db import Database
 from ledger.errors import LedgerError, Problem, ValidationError, problem
 from ledger.excel import layout as L
 from ledger.excel.layout import AMOUNT, CODE, COMPUTED, DATE, INT, SIGNED, TEXT, YEAR
-from ledger.excel.reader import Book, Row, SheetRows, Source, WorkbookRefused, read_workbook
+from ledger.excel.reader import Book, Row, SheetRows, WorkbookRefused, read_workbook
+from ledger.excel.reader import Source as FileSource
 from ledger.excel.texts import located, xproblem
 from ledger.formatting import format_amount, format_date, parse_amount, parse_date, parse_year
 from ledger.models import (
     Acceptance,
     Adjustment,
     BudgetLine,
+    Category,
     Commitment,
     CommitmentItem,
     Contribution,
     FiscalYear,
     Payment,
     Policy,
+    Source,
+    Stage,
     Unit,
 )
 from ledger.reference import (
@@ -175,7 +179,7 @@ def _whole(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # not '²' or '٣'
         return int(value.strip())
     return None
 
@@ -205,6 +209,13 @@ class _Importer:
         self.is_operator = actor == SYSTEM
         self.is_admin = self.is_operator or (actor.role == "admin")
         self.scope = scope_unit_ids(session, actor)
+        self.code_lists = dict(CODE_LISTS)
+        if session is not None:  # the catalogues' own labels (an administrator may have edited them)
+            for model, columns in ((Category, ("category",)), (Source, ("source",)), (Stage, ("stage",))):
+                labels = {row.code: (row.label_vi, row.label_en) for row in session.scalars(select(model).order_by(model.sort_order))}
+                for (sheet_key, column_key) in CODE_LISTS:
+                    if column_key in columns and labels:
+                        self.code_lists[(sheet_key, column_key)] = labels
 
     # --- bookkeeping ---------------------------------------------------------------------------
     def report(self, sheet: SheetRows) -> SheetReport:
@@ -233,8 +244,8 @@ class _Importer:
             return (values.get("quantity") or 0) * (values.get("price") or 0)
         return values.get(key) or 0
 
-    def add(self, sheet: SheetRows, row: Row | None, key: str, column: str | None = None, value: Any = None, **params: Any) -> None:
-        self.problems.append(xproblem(key, **sheet.where(row, column, value), **params))
+    def add(self, sheet: SheetRows, row: Row | None, message_key: str, column: str | None = None, value: Any = None, /, **params: Any) -> None:
+        self.problems.append(xproblem(message_key, **sheet.where(row, column, value), **params))
 
     def locate(self, sheet: SheetRows, row: Row, found: Problem, fields: dict[str, str]) -> Problem:
         column = fields.get(found.field or "")
@@ -277,7 +288,7 @@ class _Importer:
 
     def duplicate(self, sheet: SheetRows, row: Row, seen: dict, key: Any, shown: str) -> bool:
         if key in seen:
-            self.add(sheet, row, "xl.duplicate_row", key=shown, first=seen[key])
+            self.add(sheet, row, "xl.duplicate_row", item=shown, first=seen[key])
             return True
         seen[key] = row.number
         return False
@@ -290,7 +301,7 @@ class _Importer:
             if column not in sheet.headers or in_file is None:
                 continue
             if in_file != in_ledger:
-                self.add(sheet, row, "xl.differs", column, row.values.get(column), key=shown)
+                self.add(sheet, row, "xl.differs", column, row.values.get(column), item=shown)
                 found = True
         return found
 
@@ -332,7 +343,7 @@ class _Importer:
                 elif value is None or value <= 0:
                     problems.append(xproblem("xl.not_whole", **where))
             elif column.kind == CODE:
-                labels = CODE_LISTS.get((spec.key, column.key))
+                labels = self.code_lists.get((spec.key, column.key))
                 value = L.code_for(_text(raw), labels) if labels else _text(raw)
                 if value is None:
                     problems.append(xproblem("xl.code_unknown", **where, codes=_codes_hint(labels or {})))
@@ -647,7 +658,7 @@ class _Importer:
                 pool.remove(match)
                 posted[row.number] = match.id
                 if (match.reason or None) != v.get("reason"):
-                    self.add(sheet, row, "xl.differs", "reason", row.values.get("reason"), key=shown)
+                    self.add(sheet, row, "xl.differs", "reason", row.values.get("reason"), item=shown)
                 else:
                     self.count(sheet, row, v, False, shown)
                 continue
@@ -690,7 +701,7 @@ class _Importer:
                     posted[r.number] = next(a.id for a in existing if lines[a.id].code == vv["line"] and a.amount == vv["amount"])
                     self.count(sheet, r, vv, False, shown)
                 else:
-                    self.add(sheet, r, "xl.differs", "transfer", key, key=shown)
+                    self.add(sheet, r, "xl.differs", "transfer", key, item=shown)
             return
         source = find_line(self.session, out_v["year"], out_v["line"])
         target = find_line(self.session, in_v["year"], in_v["line"])
@@ -725,7 +736,7 @@ class _Importer:
         if already is not None:
             posted[row.number] = already.id
             if already.date != v["date"] or (already.reason or None) != v.get("reason"):
-                self.add(sheet, row, "xl.differs", "date" if already.date != v["date"] else "reason", row.values.get("date"), key=shown)
+                self.add(sheet, row, "xl.differs", "date" if already.date != v["date"] else "reason", row.values.get("date"), item=shown)
             else:
                 self.count(sheet, row, v, False, shown)
             return
@@ -903,7 +914,7 @@ class _Importer:
             have = sorted((i.product, i.quantity, i.unit_of_measure or None, i.unit_price) for i in self.session.scalars(select(CommitmentItem).where(CommitmentItem.commitment_id == existing.id)))
             given = sorted((iv["product"], iv["quantity"], iv.get("uom"), iv["price"]) for _r, iv in own_items)
             if have != given:
-                self.add(sheet, row, "xl.items_differ", key=shown)
+                self.add(sheet, row, "xl.items_differ", item=shown)
                 different = True
             else:
                 for item_row, iv in own_items:
@@ -911,11 +922,11 @@ class _Importer:
         current = L.STATUS_FROM_LEDGER[existing.status]
         forward = {"DU_THAO": {"DU_THAO", "DA_KY", "DA_THANH_LY", "DA_HUY"}, "DA_KY": {"DA_KY", "DA_THANH_LY", "DA_HUY"}}
         if target not in forward.get(current, {current}):
-            self.add(sheet, row, "xl.status_backwards", "status", row.values.get("status"), key=shown,
+            self.add(sheet, row, "xl.status_backwards", "status", row.values.get("status"), item=shown,
                      current=L.STATUS_LABELS[current][0], target=L.STATUS_LABELS[target][0])
             different = True
         if current == target == "DA_THANH_LY" and v.get("final") is not None and v["final"] != existing.final_value:
-            self.add(sheet, row, "xl.final_value", "final", row.values.get("final"), key=shown, computed=format_amount(existing.final_value))
+            self.add(sheet, row, "xl.final_value", "final", row.values.get("final"), item=shown, computed=format_amount(existing.final_value))
             different = True
         if different:
             self.failed["commitment"].add(key)
@@ -958,7 +969,7 @@ class _Importer:
                 done = spending.close.in_session(self.session, self.actor, commitment_id, CANCEL_REASON)
                 if v.get("final") is not None and v["final"] != done.final_value:
                     raise ValidationError(
-                        xproblem("xl.final_value", field="final_value", key=f"{key[1]} ({key[0]})", computed=format_amount(done.final_value))
+                        xproblem("xl.final_value", field="final_value", item=f"{key[1]} ({key[0]})", computed=format_amount(done.final_value))
                     )
                 return done
 
@@ -1217,7 +1228,7 @@ class _Importer:
                 self.skip_dependent(op.sheet, op.row)
 
 
-def import_workbook(db: Database, actor: Actor, source: Source, dry_run: bool = False) -> ImportResult:
+def import_workbook(db: Database, actor: Actor, source: FileSource, dry_run: bool = False) -> ImportResult:
     """Check a workbook and, unless ``dry_run`` or anything is wrong, post it whole."""
     result = ImportResult(dry_run=dry_run)
     try:
@@ -1245,6 +1256,13 @@ def import_workbook(db: Database, actor: Actor, source: Source, dry_run: bool = 
             result.written = True
     except _Rollback:
         result.written = False
+    except LedgerError as error:  # e.g. the database cannot be written at all: sentences, nothing written
+        result.written = False
+        result.problems.extend(error.problems)
+    except Exception as error:  # a bug must not reach the screen as a traceback; nothing was written
+        log.exception("workbook import failed")
+        result.written = False
+        result.problems.append(xproblem("xl.db_error", detail=type(error).__name__))
     return result
 
 

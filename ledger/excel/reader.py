@@ -99,13 +99,72 @@ def check_zip(data: bytes) -> None:
             raise WorkbookRefused([xproblem("xl.not_xlsx")])
 
 
-def open_workbook(data: bytes):
-    """The workbook in read-only mode (formulas kept as formulas, so that they can be refused)."""
-    from openpyxl import load_workbook
+class SheetRef:
+    """A worksheet of the package, not parsed yet: its name, visibility and XML part.
 
+    openpyxl's own read-only sheet measures itself on creation, and without a ``<dimension>`` element
+    that means parsing the whole sheet: seconds for a sheet of a million blank rows. This one waits."""
+
+    def __init__(self, workbook, title: str, path: str, shared_strings, state: str | None):
+        self.parent = workbook
+        self.title = title
+        self._path = path
+        self._shared_strings = shared_strings
+        self.sheet_state = state or "visible"
+        self.defined_names: dict = {}
+
+    def _get_source(self):
+        return self.parent._archive.open(self._path)
+
+    def iter_rows(self, max_col: int | None = None, values_only: bool = True):
+        """Cell values row by row (blank rows included), for small key/value sheets."""
+        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+        sheet = ReadOnlyWorksheet.__new__(ReadOnlyWorksheet)
+        sheet.parent, sheet.title, sheet._worksheet_path = self.parent, self.title, self._path
+        sheet._shared_strings, sheet._current_row = self._shared_strings, None
+        sheet._min_column = sheet._min_row = 1
+        sheet._max_column = sheet._max_row = None
+        return sheet.iter_rows(max_col=max_col, values_only=values_only)
+
+
+def _lazy_reader_class():
+    from openpyxl.reader.excel import ExcelReader
+
+    class LazyReader(ExcelReader):
+        def read_worksheets(self):
+            self.sheet_refs = []
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                    continue
+                ref = SheetRef(self.wb, sheet.name, rel.target, self.shared_strings, sheet.state)
+                self.sheet_refs.append(ref)
+                self.wb._sheets.append(ref)  # for names scoped to a sheet (assign_names indexes them)
+
+    return LazyReader
+
+
+class OpenedWorkbook:
+    """What the importer needs of a workbook: its sheets (unparsed), the shared strings, the date formats."""
+
+    def __init__(self, reader):
+        self.wb = reader.wb
+        self.worksheets: list[SheetRef] = reader.sheet_refs
+        self.epoch = reader.wb.epoch
+        self._date_formats = reader.wb._date_formats
+        self._timedelta_formats = reader.wb._timedelta_formats
+
+    def close(self) -> None:
+        self.wb.close()
+
+
+def open_workbook(data: bytes) -> OpenedWorkbook:
+    """The workbook in read-only mode (formulas kept as formulas, so that they can be refused)."""
     check_zip(data)
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+        reader = _lazy_reader_class()(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+        reader.read()
+        return OpenedWorkbook(reader)
     except WorkbookRefused:
         raise
     except Exception as error:  # openpyxl raises many kinds on a broken package

@@ -39,10 +39,10 @@ class ExcelProblem(Problem):
 
 
 def xproblem(
-    key: str, *, sheet: str | None = None, row: int | None = None, column: Any = None, value: Any = None,
+    message_key: str, /, *, sheet: str | None = None, row: int | None = None, column: Any = None, value: Any = None,
     field: str | None = None, **params: Any,
 ) -> ExcelProblem:
-    return ExcelProblem(key=key, params=params, field=field, sheet=sheet, row=row, column=column, value=value)
+    return ExcelProblem(key=message_key, params=params, field=field, sheet=sheet, row=row, column=column, value=value)
 
 
 def located(problem: Problem, **where: Any) -> Problem:
@@ -136,16 +136,16 @@ EXCEL_TEXT: dict[str, dict[str, str]] = {
     },
     # --- rows against the ledger -------------------------------------------------------------------
     "xl.differs": {
-        "vi": "{key} đã có trong sổ nhưng {column} khác với tệp; sổ không sửa bút toán đã ghi.",
-        "en": "{key} is already in the ledger but its {column} differs from the file; the ledger does not edit what is posted.",
+        "vi": "{item} đã có trong sổ nhưng {column} khác với tệp; sổ không sửa bút toán đã ghi.",
+        "en": "{item} is already in the ledger but its {column} differs from the file; the ledger does not edit what is posted.",
     },
     "xl.items_differ": {
-        "vi": "Đơn đặt hàng {key} đã có trong sổ với danh sách sản phẩm khác tệp.",
-        "en": "Order {key} is already in the ledger with other items than the file's.",
+        "vi": "Đơn đặt hàng {item} đã có trong sổ với danh sách sản phẩm khác tệp.",
+        "en": "Order {item} is already in the ledger with other items than the file's.",
     },
     "xl.duplicate_row": {
-        "vi": "Trùng khóa {key} với dòng {first} của trang này.",
-        "en": "Same key {key} as row {first} of this sheet.",
+        "vi": "Trùng khóa {item} với dòng {first} của trang này.",
+        "en": "Same key {item} as row {first} of this sheet.",
     },
     "xl.dependent": {
         "vi": "Trang {sheet}: {count} dòng (từ dòng {first}) chưa được kiểm tra vì dựa vào dòng có lỗi nêu trên.",
@@ -180,12 +180,12 @@ EXCEL_TEXT: dict[str, dict[str, str]] = {
         "en": "The ledger numbers this reversal {generated}, not as in the file.",
     },
     "xl.status_backwards": {
-        "vi": "{key} đang ở trạng thái {current} trong sổ; tệp không thể đưa về {target}.",
-        "en": "{key} is {current} in the ledger; a file cannot take it back to {target}.",
+        "vi": "{item} đang ở trạng thái {current} trong sổ; tệp không thể đưa về {target}.",
+        "en": "{item} is {current} in the ledger; a file cannot take it back to {target}.",
     },
     "xl.final_value": {
-        "vi": "{key}: giá trị thanh lý theo nghiệm thu là {computed} đ, khác với tệp.",
-        "en": "{key}: the final value from acceptances is {computed} đ, not as in the file.",
+        "vi": "{item}: giá trị thanh lý theo nghiệm thu là {computed} đ, khác với tệp.",
+        "en": "{item}: the final value from acceptances is {computed} đ, not as in the file.",
     },
     "xl.db_error": {
         "vi": "Cơ sở dữ liệu từ chối dòng này ({detail}).",
