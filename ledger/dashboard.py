@@ -246,8 +246,6 @@ def _rollup_targets(session: Session, sel: Selection) -> tuple[dict[int, int], d
     else:
         roots = {uid for uid, (parent, _, _) in units.items() if parent is None}
         tops = roots | {uid for uid, (parent, _, _) in units.items() if parent in roots}
-        if len(roots) == 1:
-            tops = tops - roots | roots
     target: dict[int, int] = {}
     for uid in units:
         current = uid
