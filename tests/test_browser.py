@@ -77,9 +77,18 @@ def open_page(page, title: str) -> None:
 def choose(page, label: str, option: str, *, nth: int = 0) -> None:
     """Pick an option of a Streamlit selectbox by typing part of its text."""
     box = page.get_by_role("combobox", name=label, exact=True).nth(nth)
-    box.click()
-    box.fill(option)
-    page.get_by_role("option", name=re.compile(re.escape(option))).first.click()
+    wanted = page.get_by_role("option", name=re.compile(re.escape(option))).first
+    for attempt in range(3):  # a rerun may redraw the box while it opens: open it again
+        box.click()
+        box.fill(option)
+        try:
+            wanted.click(timeout=10_000)
+            return
+        except Exception:  # noqa: BLE001 - retried, then raised below
+            page.keyboard.press("Escape")
+            wait_idle(page)
+            if attempt == 2:
+                raise
 
 
 def expect_metric(page, label: str, value: str) -> None:

@@ -16,6 +16,7 @@ from conftest import ROOT, actor_for
 from ledger_testkit import dump, line_id, rows, scalar
 from streamlit.testing.v1 import AppTest
 from test_dashboard import query, sql_headline, sql_paid_by_month, sql_total, subtree
+from test_pages import entry_script_on_every_run, errors, keys, metric, successes  # noqa: F401  (autouse fixture)
 
 from ledger.db import Database
 from ledger.formatting import format_amount, format_scaled, format_vnd
@@ -28,21 +29,6 @@ HELD = "CASE status WHEN 'signed' THEN value WHEN 'closed' THEN COALESCE(final_v
 
 
 # --- harness (as in tests/test_pages.py) ----------------------------------------------------------
-
-
-@pytest.fixture(autouse=True)
-def entry_script_on_every_run(monkeypatch):
-    """Keep Streamlit in navigation mode on every AppTest run (see tests/test_pages.py: the screens
-    live in a folder named ``pages/``, which would otherwise switch AppTest to the old pages mode)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture
@@ -64,26 +50,6 @@ def start(database: Database, user: str, page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def errors(at: AppTest) -> list[str]:
-    assert not at.exception, [e.value for e in at.exception]
-    return [e.value for e in at.error]
-
-
-def successes(at: AppTest) -> list[str]:
-    assert not at.exception, [e.value for e in at.exception]
-    return [s.value for s in at.success]
-
-
-def metric(at: AppTest, label: str) -> str:
-    values = [m.value for m in at.metric if m.label == label]
-    assert values, f"no metric {label!r} in {[m.label for m in at.metric]}"
-    return values[0]
-
-
-def keys(widgets) -> set[str]:
-    return {w.key for w in widgets if w.key}
 
 
 def submit(at: AppTest, label: str) -> AppTest:
