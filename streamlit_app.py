@@ -6,8 +6,8 @@ import streamlit as st
 
 import ledger.excel.texts  # noqa: F401  (registers the workbook and audit-trail labels)
 import ledger.ui_text  # noqa: F401  (registers the screen labels)
-from ledger.errors import LedgerError
-from ledger.users import has_demo_users, user_count
+from ledger.domain.errors import LedgerError
+from ledger.services.users import has_demo_users, user_count
 from pages.common import actor, database, keep_session_alive, role_label, sign_out, sso_logged_in, t
 
 st.set_page_config(page_title="Sổ ngân sách truyền thông chính sách", page_icon=":material/list_alt:", layout="wide")

@@ -29,8 +29,8 @@ GROUP BY l.category_code
 def _leader(db):
     from sqlalchemy import select
 
-    from ledger.auth import Actor
-    from ledger.models import User
+    from ledger.store.access import Actor
+    from ledger.store.models import User
 
     with db.read() as session:
         return Actor.of(session.scalars(select(User).where(User.username == "leader")).one())
@@ -39,7 +39,7 @@ def _leader(db):
 def _latest_year(db) -> int:
     from sqlalchemy import func, select
 
-    from ledger.models import BudgetLine
+    from ledger.store.models import BudgetLine
 
     with db.read() as session:
         return int(session.scalar(select(func.max(BudgetLine.year))))
@@ -52,7 +52,7 @@ def measure_dashboard(db_path: Path, n: int) -> list[str]:
     os.environ["LEDGER_DATABASE_URL"] = url
     from streamlit.testing.v1 import AppTest
 
-    from ledger.db import Database
+    from ledger.store.db import Database
 
     db = Database(url)
     leader = _leader(db)
@@ -80,8 +80,8 @@ def measure_report(db_path: Path, n: int) -> list[str]:
     """Plan vs committed vs paid by category: the ledger's report (uncached) against the hand query."""
     from sqlalchemy import text
 
-    from ledger import dashboard
-    from ledger.db import Database
+    from ledger.reports import dashboard
+    from ledger.store.db import Database
 
     db = Database(f"sqlite:///{db_path}")
     leader = _leader(db)

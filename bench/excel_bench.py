@@ -35,7 +35,7 @@ if str(ROOT) not in sys.path:
 def _latest_year(db) -> int:
     from sqlalchemy import func, select
 
-    from ledger.models import BudgetLine
+    from ledger.store.models import BudgetLine
 
     with db.read() as session:
         return session.scalar(select(func.max(BudgetLine.year)))
@@ -52,9 +52,9 @@ def _child(args: list[str]) -> tuple[dict, int]:
 
 
 def child_extract(db_path: str, year: int) -> dict:
-    from ledger.auth import SYSTEM
-    from ledger.db import Database
     from ledger.excel import export_workbook
+    from ledger.store.access import SYSTEM
+    from ledger.store.db import Database
 
     db = Database(f"sqlite:///{db_path}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,11 +93,11 @@ def child_bare(db_path: str, year: int) -> dict:
     import xlsxwriter
     from sqlalchemy import select
 
-    from ledger.auth import SYSTEM
-    from ledger.db import Database
     from ledger.excel import layout as L
     from ledger.excel.export import SheetStat, _Ranges, _summary_cells, line_figures, select_scope, sheet_rows
-    from ledger.models import Category, Source
+    from ledger.store.access import SYSTEM
+    from ledger.store.db import Database
+    from ledger.store.models import Category, Source
 
     db = Database(f"sqlite:///{db_path}")
     started = time.perf_counter()
@@ -144,7 +144,7 @@ def child_bare(db_path: str, year: int) -> dict:
 def measure_excel_extract(db_path: Path, n: int) -> list[str]:
     if n > EXTRACT_MAX and os.environ.get("BENCH_EXCEL_ALL") != "1":
         return [f"N={n} excel extract: skipped above N={EXTRACT_MAX} (BENCH_EXCEL_ALL=1 to run it)"]
-    from ledger.db import Database
+    from ledger.store.db import Database
 
     db = Database(f"sqlite:///{db_path}")
     year = _latest_year(db)
@@ -213,10 +213,10 @@ def write_import_workbook(path: Path, rows: int = IMPORT_ROWS) -> int:
 def child_import(path: str, db_path: str) -> dict:
     from openpyxl import load_workbook
 
-    from ledger import schema
-    from ledger.auth import SYSTEM
-    from ledger.db import Database
     from ledger.excel.importer import import_workbook
+    from ledger.store import schema
+    from ledger.store.access import SYSTEM
+    from ledger.store.db import Database
 
     started = time.perf_counter()
     book = load_workbook(path, read_only=True)
@@ -253,7 +253,7 @@ def measure_excel_import(db_path: Path, n: int) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "import.xlsx"
         write_import_workbook(path)
-        result, rss = _child(["--import", str(path), str(Path(tmp) / "ledger.db")])
+        result, rss = _child(["--import", str(path), str(Path(tmp) / "ledger.store.db")])
     return [
         f"excel import of {result['rows']} rows (full validation, one transaction): {result['import']:.2f} s, peak RSS {rss} MB",
         f"bare openpyxl read_only iteration of the same file ({result['cells']} cells): {result['bare']:.2f} s",

@@ -46,8 +46,8 @@ def measure_baseline(db_path: Path, n: int) -> list[str]:
     """Open the ledger and total the payments by year: the floor under every other measurement."""
     from sqlalchemy import func, select
 
-    from ledger.db import Database
-    from ledger.models import Payment
+    from ledger.store.db import Database
+    from ledger.store.models import Payment
 
     started = time.perf_counter()
     db = Database(sqlite_url(db_path))
@@ -66,8 +66,8 @@ def measure_verify(db_path: Path, n: int) -> list[str]:
     """The auditor's full check of the audit trail (``python -m ledger verify``)."""
     if n > VERIFY_MAX and os.environ.get("BENCH_VERIFY_ALL") != "1":
         return [f"N={n} verify: skipped above N={VERIFY_MAX} (BENCH_VERIFY_ALL=1 to run it)"]
-    from ledger import audit
-    from ledger.db import Database
+    from ledger.store import audit
+    from ledger.store.db import Database
 
     db = Database(sqlite_url(db_path))
     started = time.perf_counter()

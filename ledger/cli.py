@@ -11,10 +11,10 @@ import sys
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ledger import audit, schema
-from ledger.auth import SYSTEM
-from ledger.db import Database, is_storage_failure, storage_error
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
+from ledger.store import audit, schema
+from ledger.store.access import SYSTEM
+from ledger.store.db import Database, is_storage_failure, storage_error
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"schema up to date: {db.engine.url.render_as_string(hide_password=True)}")
             return 0
         if args.command in ("backup", "restore"):
-            from ledger import backup
+            from ledger.store import backup
 
             shown = db.engine.url.render_as_string(hide_password=True)
             if args.command == "backup":
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             schema.upgrade(db)
         if args.command == "demo":
             if args.scale is not None:
-                from ledger.scale import load_scale_demo
+                from ledger.demo.scale import load_scale_demo
 
                 if args.scale < 0:
                     print("error: --scale must be 0 or more", file=sys.stderr)
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 print("scale demo loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
                 return 0
-            from ledger.demo import load_demo
+            from ledger.demo.small import load_demo
 
             counts = load_demo(db, password=args.password)
             print("demo loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
@@ -102,14 +102,14 @@ def main(argv: list[str] | None = None) -> int:
             print(result.summary())
             return 0 if result.ok else 1
         if args.command == "user" and args.user_command == "add":
-            from ledger.users import create_user
+            from ledger.services.users import create_user
 
             password = sys.stdin.readline().rstrip("\r\n")
             create_user(db, SYSTEM, args.username, args.role, password, unit_code=args.unit, full_name=args.name, sso_subject=args.sso)
             print(f"user {args.username} added ({args.role})")
             return 0
         if args.command == "user" and args.user_command == "unlock":
-            from ledger.users import unlock_user
+            from ledger.services.users import unlock_user
 
             unlock_user(db, SYSTEM, args.username)
             print(f"user {args.username} unlocked")

@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from ledger.db import make_engine
-from ledger.models import Base
+from ledger.store.db import make_engine
+from ledger.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

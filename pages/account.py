@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ledger.users import change_password
+from ledger.services.users import change_password
 from pages.common import attempt, clear_inputs, database, flash_and_rerun, require_actor, show_flash, t
 
 current = require_actor()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ledger.budget import LineFilters, adjustments_in_scope, line_detail, list_lines, transfer
-from ledger.formatting import format_date
+from ledger.domain.formatting import format_date
+from ledger.services.budget import LineFilters, adjustments_in_scope, line_detail, list_lines, transfer
 from pages.common import (
     adjustment_kind,
     amount_column,

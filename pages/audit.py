@@ -9,10 +9,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from ledger.audit_trail import EventFilters, chain_head, filter_choices, list_events, locate_hash, verify_chain
+from ledger.domain.formatting import format_datetime
 from ledger.excel import read_about
 from ledger.excel.reader import WorkbookRefused
-from ledger.formatting import format_datetime
+from ledger.reports.audit_trail import EventFilters, chain_head, filter_choices, list_events, locate_hash, verify_chain
 from pages.common import database, lang, require_actor, t
 
 SHOWN = 500

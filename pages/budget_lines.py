@@ -6,10 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
-from ledger.budget import LineFilters, add_line, adjust_line, line_detail, list_lines, reverse_adjustment
-from ledger.formatting import format_date, format_datetime
-from ledger.reference import budget_codes
-from ledger.spending import line_activity
+from ledger.domain.formatting import format_date, format_datetime
+from ledger.services.budget import LineFilters, add_line, adjust_line, line_detail, list_lines, reverse_adjustment
+from ledger.services.reference import budget_codes
+from ledger.services.spending import line_activity
 from pages.common import (
     adjustment_kind,
     amount_column,

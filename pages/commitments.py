@@ -8,8 +8,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from ledger import spending
-from ledger.formatting import format_amount, format_date
+from ledger.domain.formatting import format_amount, format_date
+from ledger.services import spending
 from pages.common import (
     amount_column,
     attempt,
@@ -245,7 +245,7 @@ if picked:
 
 # --- new commitment (officers) -------------------------------------------------------------------
 if officer:
-    from ledger.budget import LineFilters, list_lines
+    from ledger.services.budget import LineFilters, list_lines
 
     category = spending.KIND_CATEGORY[kind]
     lines = {r["id"]: f"{r['code']} – {r['description'][:60]}" for r in list_lines(db, current, LineFilters(year=year, category=category))}

@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from ledger import schema
-from ledger.auth import Actor
-from ledger.db import Database, database_url, is_storage_failure, storage_error
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
+from ledger.domain.session import is_expired, session_minutes
 from ledger.i18n import t as translate
-from ledger.session import is_expired, session_minutes
+from ledger.store import schema
+from ledger.store.access import Actor
+from ledger.store.db import Database, database_url, is_storage_failure, storage_error
 from ledger.ui_text import ROLE_LABELS
 
 T = TypeVar("T")
@@ -128,7 +128,7 @@ def attempt(action: Callable[[], T], success: str | None = None, *, where: Any =
 
 
 def year_choices(db: Database) -> list[int]:
-    from ledger.reference import fiscal_years
+    from ledger.services.reference import fiscal_years
 
     with db.read() as session:
         years = [y.year for y in fiscal_years(session)]
@@ -144,7 +144,7 @@ def default_year(years: list[int]) -> int:
 
 def money(amount: int | None) -> str:
     """An amount as the screens show it: '1.234.567 đ'."""
-    from ledger.formatting import format_vnd
+    from ledger.domain.formatting import format_vnd
 
     return format_vnd(None if amount is None else int(amount))
 
@@ -185,7 +185,7 @@ def select_year(db: Database, key: str, label_key: str = "ui.year") -> int:
 
 def units_for(db: Database, current: Actor) -> list[dict[str, Any]]:
     """Units in the actor's scope, tree order, with their depth: plain dicts, safe outside the session."""
-    from ledger.reference import unit_depths, units_in_scope
+    from ledger.services.reference import unit_depths, units_in_scope
 
     with db.read() as session:
         units = units_in_scope(session, current)
@@ -214,7 +214,7 @@ def unit_label(unit: dict[str, Any], indent: bool = True) -> str:
 
 def catalogues(db: Database) -> dict[str, dict[str, str]]:
     """Category and source codes with their label in the current language, in catalogue order."""
-    from ledger.reference import categories, sources
+    from ledger.services.reference import categories, sources
 
     with db.read() as session:
         return {
@@ -224,7 +224,7 @@ def catalogues(db: Database) -> dict[str, dict[str, str]]:
 
 
 def policies_for(db: Database, current: Actor) -> dict[str, str]:
-    from ledger.reference import policies_in_scope
+    from ledger.services.reference import policies_in_scope
 
     with db.read() as session:
         return {p.code: p.name for p in policies_in_scope(session, current)}

@@ -8,9 +8,9 @@ import io
 import pandas as pd
 import streamlit as st
 
-from ledger import charts
-from ledger.dashboard import DashboardFilters, dashboard, drill
-from ledger.formatting import format_date, format_scaled, format_vnd
+from ledger.domain.formatting import format_date, format_scaled, format_vnd
+from ledger.reports import charts
+from ledger.reports.dashboard import DashboardFilters, dashboard, drill
 from pages.common import (
     attempt,
     catalogues,

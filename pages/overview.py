@@ -5,8 +5,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from ledger.formatting import format_amount
-from ledger.reports import OverviewFilters, overview, totals
+from ledger.domain.formatting import format_amount
+from ledger.reports.overview import OverviewFilters, overview, totals
 from pages.common import (
     amount_column,
     database,

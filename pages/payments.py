@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ledger import spending
-from ledger.budget import LineFilters, list_lines
-from ledger.formatting import format_date
+from ledger.domain.formatting import format_date
+from ledger.services import spending
+from ledger.services.budget import LineFilters, list_lines
 from pages.common import (
     amount_column,
     attempt,

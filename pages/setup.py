@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from ledger.demo import load_demo
-from ledger.users import bootstrap_admin
+from ledger.demo.small import load_demo
+from ledger.services.users import bootstrap_admin
 from pages.common import attempt, database, t
 
 st.title(t("ui.setup_title"))

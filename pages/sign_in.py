@@ -5,9 +5,9 @@ import time
 
 import streamlit as st
 
-from ledger.auth import LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS
-from ledger.session import session_minutes
-from ledger.users import actor_for_sso, sign_in
+from ledger.domain.session import session_minutes
+from ledger.services.users import actor_for_sso, sign_in
+from ledger.store.access import LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS
 from pages.common import attempt, database, sso_configured, sso_provider, t
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ledger.models import CONTROL_MODES, UNIT_KINDS
-from ledger.reference import (
+from ledger.services.reference import (
     budget_codes,
     create_policy,
     create_unit,
@@ -15,6 +14,7 @@ from ledger.reference import (
     set_year_open,
     update_unit,
 )
+from ledger.store.models import CONTROL_MODES, UNIT_KINDS
 from pages.common import (
     attempt,
     clear_inputs,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ledger.formatting import format_datetime
-from ledger.models import ROLES
-from ledger.users import create_user, list_users, reset_password, unlock_user, update_user
+from ledger.domain.formatting import format_datetime
+from ledger.services.users import create_user, list_users, reset_password, unlock_user, update_user
+from ledger.store.models import ROLES
 from pages.common import (
     attempt,
     clear_inputs,

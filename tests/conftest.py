@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from pgserver import PostgresServer, find_bin_dir  # noqa: E402
 
-from ledger import schema  # noqa: E402
-from ledger.auth import Actor  # noqa: E402
-from ledger.db import Database  # noqa: E402
-from ledger.demo import load_demo  # noqa: E402
-from ledger.models import User  # noqa: E402
+from ledger.demo.small import load_demo  # noqa: E402
+from ledger.store import schema  # noqa: E402
+from ledger.store.access import Actor  # noqa: E402
+from ledger.store.db import Database  # noqa: E402
+from ledger.store.models import User  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgresql"]

@@ -17,10 +17,11 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, select  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from ledger import audit, spending  # noqa: E402
-from ledger.auth import Actor  # noqa: E402
-from ledger.db import Database  # noqa: E402
-from ledger.models import User  # noqa: E402
+from ledger.services import spending  # noqa: E402
+from ledger.store import audit  # noqa: E402
+from ledger.store.access import Actor  # noqa: E402
+from ledger.store.db import Database  # noqa: E402
+from ledger.store.models import User  # noqa: E402
 
 HOLD_SECONDS = 600
 

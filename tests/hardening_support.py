@@ -13,7 +13,7 @@ import pytest
 from conftest import ROOT, actor_for
 from streamlit.testing.v1 import AppTest
 
-from ledger.db import Database
+from ledger.store.db import Database
 
 
 @pytest.fixture(name="navigation_mode")

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from ledger.auth import Actor
-from ledger.db import Database
-from ledger.errors import LedgerError
-from ledger.models import Base, User
+from ledger.domain.errors import LedgerError
+from ledger.store.access import Actor
+from ledger.store.db import Database
+from ledger.store.models import Base, User
 
 # Every table of the ledger: a refused call must leave all of them exactly as they were.
 WRITTEN_TABLES = tuple(sorted(Base.metadata.tables))

@@ -16,14 +16,14 @@ import pytest
 from ledger_testkit import D2025, WRITTEN_TABLES, actor_of, count, dump, refused, rows, scalar
 from sqlalchemy import create_engine, select, text
 
-import ledger.audit
-from ledger import audit
-from ledger.budget import add_line, adjust_line, reverse_adjustment, transfer
+import ledger.store.audit
 from ledger.cli import main
-from ledger.db import Database
-from ledger.models import AUDITED_MODELS, AuditEvent
-from ledger.reference import create_unit, set_year_open, update_unit
-from ledger.users import create_user, reset_password, sign_in, update_user
+from ledger.services.budget import add_line, adjust_line, reverse_adjustment, transfer
+from ledger.services.reference import create_unit, set_year_open, update_unit
+from ledger.services.users import create_user, reset_password, sign_in, update_user
+from ledger.store import audit
+from ledger.store.db import Database
+from ledger.store.models import AUDITED_MODELS, AuditEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -142,7 +142,7 @@ class AuditStoreDown(Exception):
 
 def fail_audit_after(monkeypatch, successes: int) -> None:
     """Let ``successes`` audit events through, then fail the next one (after its row was flushed)."""
-    real = ledger.audit.record
+    real = ledger.store.audit.record
     calls = {"n": 0}
 
     def record(*args, **kwargs):
@@ -151,7 +151,7 @@ def fail_audit_after(monkeypatch, successes: int) -> None:
             raise AuditStoreDown("audit store unavailable")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ledger.audit, "record", record)
+    monkeypatch.setattr(ledger.store.audit, "record", record)
 
 
 def test_a_write_whose_audit_event_fails_leaves_no_row(demo_db, actors, monkeypatch):

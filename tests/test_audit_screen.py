@@ -16,12 +16,12 @@ from streamlit.testing.v1 import AppTest
 from test_pages import entry_script_on_every_run  # noqa: F401  (autouse: navigation mode on every run)
 from workbook_support import sql, sql_rows
 
-from ledger import spending
-from ledger.audit_trail import VIETNAM, EventFilters, chain_head, list_events, locate_hash
-from ledger.auth import SYSTEM
-from ledger.budget import adjust_line
-from ledger.db import Database
 from ledger.excel import export_workbook, read_about
+from ledger.reports.audit_trail import VIETNAM, EventFilters, chain_head, list_events, locate_hash
+from ledger.services import spending
+from ledger.services.budget import adjust_line
+from ledger.store.access import SYSTEM
+from ledger.store.db import Database
 
 PAGE = "pages/audit.py"
 
@@ -110,7 +110,7 @@ def test_a_removed_order_item_stays_in_its_units_trail(demo_db, actors):
 
 
 def _hanoi_officer(db: Database):
-    from ledger.users import create_user
+    from ledger.services.users import create_user
 
     create_user(db, SYSTEM, "hanoi", "officer", "mat-khau-dai-du", unit_code="HNI")
     return actor_for(db, "hanoi")

@@ -11,12 +11,12 @@ import json
 import pytest
 from ledger_testkit import actor_of, count, keys, last_event, refused, rows, scalar, unit_id
 
-from ledger.auth import Actor
-from ledger.budget import LineFilters, adjustments_in_scope, line_detail, list_lines
-from ledger.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
-from ledger.reference import create_policy, create_unit, open_year, set_year_open, update_unit
-from ledger.reports import OverviewFilters, overview, totals
-from ledger.users import bootstrap_admin, create_user, list_users, reset_password, sign_in, update_user
+from ledger.domain.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
+from ledger.reports.overview import OverviewFilters, overview, totals
+from ledger.services.budget import LineFilters, adjustments_in_scope, line_detail, list_lines
+from ledger.services.reference import create_policy, create_unit, open_year, set_year_open, update_unit
+from ledger.services.users import bootstrap_admin, create_user, list_users, reset_password, sign_in, update_user
+from ledger.store.access import Actor
 
 YEARS = (2025, 2026)
 
@@ -92,7 +92,7 @@ def test_officer_sees_only_their_unit_subtree(demo_db, actors):
 
 def test_officer_sees_lines_of_a_new_subordinate_unit(demo_db, actors):
     create_unit(demo_db, actors["admin"], code="BYT-TT-BC", name="Phòng Báo chí", kind="subunit", parent_code="BYT-TT")
-    from ledger.budget import add_line
+    from ledger.services.budget import add_line
 
     add_line(
         demo_db,
@@ -224,7 +224,7 @@ def test_overview_unit_filter_within_scope(demo_db, actors):
 
 
 def test_overview_follows_new_adjustments(demo_db, actors):
-    from ledger.budget import add_line, adjust_line
+    from ledger.services.budget import add_line, adjust_line
 
     line = add_line(
         demo_db,
@@ -287,7 +287,7 @@ def test_inactive_user_cannot_sign_in_nor_write(demo_db, actors):
     with pytest.raises(AuthenticationFailed) as unknown:
         sign_in(demo_db, "khong-ton-tai", "demo")
     assert inactive.value.messages("vi") == unknown.value.messages("vi")
-    from ledger.budget import add_line
+    from ledger.services.budget import add_line
 
     error = refused(
         demo_db,

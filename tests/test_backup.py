@@ -13,11 +13,12 @@ import pytest
 from conftest import actor_for
 from ledger_testkit import dump, scalar
 
-from ledger import backup, schema, spending
-from ledger.audit import verify
 from ledger.cli import main
-from ledger.db import Database
-from ledger.errors import LedgerError
+from ledger.domain.errors import LedgerError
+from ledger.services import spending
+from ledger.store import backup, schema
+from ledger.store.audit import verify
+from ledger.store.db import Database
 
 
 def head(db: Database) -> tuple[int, str]:

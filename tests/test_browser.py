@@ -13,8 +13,8 @@ from browser_support import ROOT, AppServer, acquire_browser, chromium_path, rel
 from conftest import missing
 from sqlalchemy import text
 
-from ledger.db import Database
-from ledger.formatting import format_scaled, format_vnd
+from ledger.domain.formatting import format_scaled, format_vnd
+from ledger.store.db import Database
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"

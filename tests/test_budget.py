@@ -29,12 +29,20 @@ from ledger_testkit import (
     unit_id,
 )
 
-import ledger.budget
-from ledger.budget import LineFilters, add_line, adjust_line, line_detail, list_lines, reverse_adjustment, transfer
-from ledger.errors import NotFound, PermissionDenied, ValidationError
-from ledger.models import BudgetCode
-from ledger.reference import create_unit, open_year, set_year_open
-from ledger.users import create_user
+import ledger.services.budget
+from ledger.domain.errors import NotFound, PermissionDenied, ValidationError
+from ledger.services.budget import (
+    LineFilters,
+    add_line,
+    adjust_line,
+    line_detail,
+    list_lines,
+    reverse_adjustment,
+    transfer,
+)
+from ledger.services.reference import create_unit, open_year, set_year_open
+from ledger.services.users import create_user
+from ledger.store.models import BudgetCode
 
 
 def new_line(**changes):
@@ -361,7 +369,7 @@ def test_readers_and_admin_may_not_add_lines(demo_db, actors):
 
 
 def test_deactivated_officer_may_not_write(demo_db, actors):
-    from ledger.users import update_user
+    from ledger.services.users import update_user
 
     update_user(demo_db, actors["admin"], "officer", is_active=False)
     error = refused(demo_db, PermissionDenied, add_line, demo_db, actors["officer"], **new_line())
@@ -369,7 +377,7 @@ def test_deactivated_officer_may_not_write(demo_db, actors):
 
 
 def test_officer_moved_to_another_unit_loses_write_access(demo_db, actors):
-    from ledger.users import update_user
+    from ledger.services.users import update_user
 
     update_user(demo_db, actors["admin"], "officer", unit_code="HNI")
     # the signed-in actor still says BYT-TT; the ledger re-reads the user on every write
@@ -599,7 +607,7 @@ def test_adjusting_an_unknown_line(demo_db, actors):
 def test_allocation_may_not_go_below_what_is_used(demo_db, actors, lines, monkeypatch):
     line, other = lines["TT-25-A"], lines["TT-25-B"]
     used = 60_000_000
-    monkeypatch.setattr(ledger.budget, "line_used", lambda session, lid: used if lid == line else 0)
+    monkeypatch.setattr(ledger.services.budget, "line_used", lambda session, lid: used if lid == line else 0)
     assert line_detail(demo_db, actors["officer"], line)["used"] == used
 
     error = refused(
@@ -626,12 +634,12 @@ def test_allocation_may_not_go_below_what_is_used(demo_db, actors, lines, monkey
 def test_reversal_may_not_take_allocation_below_used(demo_db, actors, lines, monkeypatch):
     line = lines["TT-25-A"]
     supplement = adjust_line(demo_db, actors["officer"], line, 10_000_000, D2025, "20/QĐ-BYT")
-    monkeypatch.setattr(ledger.budget, "line_used", lambda session, lid: 100_000_001 if lid == line else 0)
+    monkeypatch.setattr(ledger.services.budget, "line_used", lambda session, lid: 100_000_001 if lid == line else 0)
     error = refused(
         demo_db, ValidationError, reverse_adjustment, demo_db, actors["officer"], supplement.id, "Nhập nhầm", D2025
     )
     assert keys(error) == {"line.below_used"}
-    monkeypatch.setattr(ledger.budget, "line_used", lambda session, lid: 100_000_000 if lid == line else 0)
+    monkeypatch.setattr(ledger.services.budget, "line_used", lambda session, lid: 100_000_000 if lid == line else 0)
     reverse_adjustment(demo_db, actors["officer"], supplement.id, "Nhập nhầm", D2025)
     assert allocation(demo_db, line) == 100_000_000
 

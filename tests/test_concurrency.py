@@ -6,12 +6,12 @@ import threading
 
 from sqlalchemy import select
 
-from ledger import spending
-from ledger.audit import verify
-from ledger.balances import line_balance
-from ledger.db import Database
-from ledger.errors import ValidationError
-from ledger.models import BudgetLine, Commitment
+from ledger.domain.errors import ValidationError
+from ledger.services import spending
+from ledger.store.audit import verify
+from ledger.store.balances import line_balance
+from ledger.store.db import Database
+from ledger.store.models import BudgetLine, Commitment
 
 
 def _race(url: str, actor, commitment_ids: list[int]) -> list[object]:

@@ -1,7 +1,7 @@
 """The leaders' dashboard (ledger/dashboard.py) on SQLite and PostgreSQL.
 
 Every figure is checked against SQL written here, over budget_lines, adjustments, commitments,
-payments and units (never ledger.balances nor the dashboard's own queries): the headline per source,
+payments and units (never ledger.store.balances nor the dashboard's own queries): the headline per source,
 the bars by category, source and unit (subordinate units rolled into their parent), the monthly
 curves and the phased plan, press orders, training and IT. Every bar drills down to rows that add up
 to it; bad filters are refused with every problem at once; results are cached until the next write;
@@ -18,16 +18,16 @@ from conftest import actor_for
 from ledger_testkit import keys, line_id, refused, rows, scalar
 from sqlalchemy import bindparam, text
 
-from ledger import dashboard as dash
-from ledger import spending
-from ledger.audit import verify
-from ledger.budget import add_line, adjust_line
-from ledger.dashboard import TOP_AGENCIES, DashboardFilters, dashboard, drill
-from ledger.db import Database
-from ledger.errors import NotFound, PermissionDenied, ValidationError
-from ledger.phasing import set_phasing
-from ledger.reference import set_year_open
-from ledger.users import create_user
+from ledger.domain.errors import NotFound, PermissionDenied, ValidationError
+from ledger.reports import dashboard as dash
+from ledger.reports.dashboard import TOP_AGENCIES, DashboardFilters, dashboard, drill
+from ledger.services import spending
+from ledger.services.budget import add_line, adjust_line
+from ledger.services.phasing import set_phasing
+from ledger.services.reference import set_year_open
+from ledger.services.users import create_user
+from ledger.store.audit import verify
+from ledger.store.db import Database
 
 ROOTS = {"leader": "QG", "auditor": "QG", "officer": "BYT-TT"}
 MONEY = ("allocated", "committed", "paid", "available")
@@ -637,7 +637,7 @@ def test_the_officer_never_sees_other_units_money(demo_db):
 
 
 def test_charts_carry_the_figures_and_the_drill_keys(demo_db):
-    from ledger import charts
+    from ledger.reports import charts
 
     data = dashboard(demo_db, actor_for(demo_db, "leader"), DashboardFilters(year=2025))
     fig = charts.plan_vs_actual(data["unit"], "unit", "trieu", "vi", label_key="code")

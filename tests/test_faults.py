@@ -27,11 +27,12 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 from workbook_support import LINE_HEADERS, build, line_row
 
-from ledger import audit, budget, spending
-from ledger.audit import verify
-from ledger.db import Database
-from ledger.errors import StorageError
+from ledger.domain.errors import StorageError
 from ledger.i18n import t
+from ledger.services import budget, spending
+from ledger.store import audit
+from ledger.store.audit import verify
+from ledger.store.db import Database
 
 CHILD = ROOT / "tests" / "fault_child.py"
 YEAR = 2026

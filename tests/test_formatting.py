@@ -11,7 +11,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from ledger.formatting import (
+from ledger.domain.formatting import (
     MAX_AMOUNT,
     format_amount,
     format_date,

@@ -21,10 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from workbook_support import LINE_HEADERS, build
 
-from ledger.budget import fold, resolve_code
-from ledger.errors import Problem
-from ledger.formatting import MAX_AMOUNT, format_amount, format_date, parse_amount, parse_date, parse_year
-from ledger.models import Category, Source, Stage
+from ledger.domain.errors import Problem
+from ledger.domain.formatting import MAX_AMOUNT, format_amount, format_date, parse_amount, parse_date, parse_year
+from ledger.services.budget import fold, resolve_code
+from ledger.store.models import Category, Source, Stage
 
 TRIED: Counter[str] = Counter()
 FIXED = os.environ.get("LEDGER_FUZZ_RANDOM") != "1"
@@ -148,8 +148,8 @@ def test_code_resolvers_return_a_catalogue_code_or_none(db, value):
 @given(st.one_of(anything, st.text(max_size=60)))
 def test_quantities_and_participants_never_raise(value):
     """What an officer types as an item's quantity, unit price or a course's participants."""
-    from ledger.spending import _items, _participants
-    from ledger.validation import Problems
+    from ledger.domain.validation import Problems
+    from ledger.services.spending import _items, _participants
 
     TRIED["quantities"] += 1
     found = Problems()
@@ -178,9 +178,9 @@ def test_workbook_cell_readers_never_raise(value):
 def test_digits_that_int_refuses():
     """Found by this file's fuzzing: str.isdigit() is true for '²', which int() refuses — a crash in an
     item's quantity, a course's participants and a workbook's whole-number cell, all fixed."""
+    from ledger.domain.validation import Problems
     from ledger.excel.importer import _whole
-    from ledger.spending import _participants
-    from ledger.validation import Problems
+    from ledger.services.spending import _participants
 
     assert _whole("²") is None
     found = Problems()
@@ -203,8 +203,8 @@ cell = st.one_of(
 @WITH_IMPORT
 @given(st.lists(cell, min_size=len(LINE_HEADERS), max_size=len(LINE_HEADERS)))
 def test_the_importer_checks_any_row_without_raising(demo_db, cells):
-    from ledger.auth import SYSTEM
     from ledger.excel.importer import import_workbook
+    from ledger.store.access import SYSTEM
 
     TRIED["workbook rows"] += 1
     data = build({"Dự toán": [LINE_HEADERS, cells]})

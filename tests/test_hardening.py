@@ -15,15 +15,10 @@ from conftest import actor_for
 from hardening_support import app_ledger_fixture, errors, navigation_mode_fixture, start, successes  # noqa: F401
 from ledger_testkit import dump, keys, refused, rows, scalar
 
-from ledger import schema
-from ledger.audit import snapshot, verify
-from ledger.auth import LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS
-from ledger.db import Database
-from ledger.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
+from ledger.domain.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
+from ledger.domain.session import DEFAULT_SESSION_MINUTES, is_expired, session_minutes
 from ledger.i18n import t
-from ledger.models import User
-from ledger.session import DEFAULT_SESSION_MINUTES, is_expired, session_minutes
-from ledger.users import (
+from ledger.services.users import (
     actor_for_sso,
     change_password,
     create_user,
@@ -34,6 +29,11 @@ from ledger.users import (
     unlock_user,
     update_user,
 )
+from ledger.store import schema
+from ledger.store.access import LOCKOUT_MINUTES, MAX_FAILED_SIGN_INS
+from ledger.store.audit import snapshot, verify
+from ledger.store.db import Database
+from ledger.store.models import User
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, 0)
 GENERIC = "Wrong username or password."

@@ -25,14 +25,14 @@ from conftest import actor_for
 from hardening_support import app_ledger_fixture, errors, navigation_mode_fixture, start, successes  # noqa: F401
 from ledger_testkit import rows, scalar
 
-from ledger import budget, spending
-from ledger.audit import verify
-from ledger.auth import SYSTEM, Actor
-from ledger.balances import line_balance
-from ledger.db import Database
-from ledger.errors import LedgerError, StorageError, ValidationError
+from ledger.domain.errors import LedgerError, StorageError, ValidationError
 from ledger.i18n import t
-from ledger.users import create_user
+from ledger.services import budget, spending
+from ledger.services.users import create_user
+from ledger.store.access import SYSTEM, Actor
+from ledger.store.audit import verify
+from ledger.store.balances import line_balance
+from ledger.store.db import Database
 
 WRITERS = 8
 CALLS_PER_WRITER = 200

@@ -26,11 +26,13 @@ from hardening_support import app_ledger_fixture, markdown_protos, navigation_mo
 from ledger_testkit import dump, rows, scalar
 from sqlalchemy import select
 
-from ledger import budget, dashboard, phasing, reference, reports, spending, users
-from ledger.auth import SYSTEM, Actor, subtree
-from ledger.db import Database
-from ledger.errors import LedgerError, NotFound, PermissionDenied, ValidationError
-from ledger.models import Unit, User
+from ledger.domain.errors import LedgerError, NotFound, PermissionDenied, ValidationError
+from ledger.reports import dashboard
+from ledger.reports import overview as reports
+from ledger.services import budget, phasing, reference, spending, users
+from ledger.store.access import SYSTEM, Actor, subtree
+from ledger.store.db import Database
+from ledger.store.models import Unit, User
 
 MODULES = {"budget": budget, "spending": spending, "reference": reference, "users": users, "reports": reports, "dashboard": dashboard, "phasing": phasing}
 YEAR = 2026
@@ -304,7 +306,7 @@ def test_writes_outside_the_scope_are_refused_for_every_role(world, role):
             assert isinstance(error, PermissionDenied), (name, error)
             assert {p.key for p in error.problems} == {"perm.outside_unit"}, (name, error)
     with db.read() as session:
-        from ledger.audit import verify
+        from ledger.store.audit import verify
 
         assert verify(session).ok
 
@@ -434,7 +436,7 @@ MARKERS = {"estimate": 555_444_333, "adjustment": 987_654_321, "payment": 123_45
 
 def add_markers(db: Database, unit: str) -> set[str]:
     """Distinctive figures written on a unit outside the viewer's scope; the texts that would betray them."""
-    from ledger.formatting import format_amount
+    from ledger.domain.formatting import format_amount
 
     line = budget.add_line(
         db, SYSTEM, code="NGOAI-PHAM-VI-1", year=YEAR, unit_code=unit, description="Dòng đánh dấu ngoài phạm vi",
@@ -572,7 +574,7 @@ def test_errors_never_carry_statement_parameters(world):
     db, _actors, _targets = world
     from sqlalchemy.exc import IntegrityError
 
-    from ledger.auth import hash_password
+    from ledger.store.access import hash_password
 
     secret = hash_password("khong-duoc-lo")
     with pytest.raises(IntegrityError) as info, db.write() as session:
@@ -596,7 +598,7 @@ def test_the_database_password_is_hidden_in_the_command_line_output(pg_server, d
     assert "Mat-Khau-Bi-Mat" not in out.out + out.err
     assert "postgres:***@" in out.out
 
-    caplog.set_level(logging.WARNING, logger="ledger.db")
+    caplog.set_level(logging.WARNING, logger="ledger.store.db")
     port = re.search(r":(\d+)/", demo_url).group(1)
     dead = with_password.replace(f":{port}/", f":{_closed_port()}/") + "?connect_timeout=2"
     assert main(["--db", dead, "verify"]) == 1

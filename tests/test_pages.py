@@ -14,7 +14,10 @@ from conftest import ROOT, actor_for
 from sqlalchemy import bindparam, select, text
 from streamlit.testing.v1 import AppTest
 
-from ledger.budget import (
+from ledger.domain.errors import PermissionDenied
+from ledger.domain.formatting import format_amount, format_vnd, parse_amount
+from ledger.i18n import t
+from ledger.services.budget import (
     LineFilters,
     add_line,
     adjust_line,
@@ -23,14 +26,11 @@ from ledger.budget import (
     reverse_adjustment,
     transfer,
 )
-from ledger.db import Database
-from ledger.errors import PermissionDenied
-from ledger.formatting import format_amount, format_vnd, parse_amount
-from ledger.i18n import t
-from ledger.models import BudgetLine, FiscalYear, Policy, Unit, User
-from ledger.reference import create_unit
+from ledger.services.reference import create_unit
+from ledger.services.users import create_user, list_users, sign_in
+from ledger.store.db import Database
+from ledger.store.models import BudgetLine, FiscalYear, Policy, Unit, User
 from ledger.ui_text import UI_TEXT, WORK_TEXT
-from ledger.users import create_user, list_users, sign_in
 
 LEDGER_PAGES = ["pages/overview.py", "pages/budget_lines.py", "pages/adjustments.py"]
 ADMIN_PAGES = ["pages/users.py", "pages/units.py"]

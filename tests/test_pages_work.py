@@ -18,9 +18,9 @@ from streamlit.testing.v1 import AppTest
 from test_dashboard import query, sql_headline, sql_paid_by_month, sql_total, subtree
 from test_pages import entry_script_on_every_run, errors, keys, metric, successes  # noqa: F401  (autouse fixture)
 
-from ledger.db import Database
-from ledger.formatting import format_amount, format_scaled, format_vnd
+from ledger.domain.formatting import format_amount, format_scaled, format_vnd
 from ledger.i18n import t
+from ledger.store.db import Database
 from ledger.ui_text import UI_TEXT, WORK_TEXT
 
 ROLES = ["officer", "leader", "auditor", "admin"]
@@ -410,7 +410,7 @@ def test_line_detail_shows_everything_charged_to_the_line(ledger, role):
     assert list(at.dataframe[-1].value.columns) == ["Số thứ tự", "Thời điểm (UTC)", "Người thực hiện", "Thao tác", "Mã băm"]
 
     if role == "officer":  # a direct payment shows in the line's detail
-        from ledger import spending
+        from ledger.services import spending
 
         line = line_id(ledger, "BYT-TT-26-02")
         spending.record_payment(ledger, actor_for(ledger, "officer"), year=YEAR, voucher_no="C-TT-THU-9", date="02/03/2026", line=line, amount="700.000")

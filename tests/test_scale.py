@@ -12,13 +12,14 @@ import pytest
 from conftest import BACKENDS
 from ledger_testkit import count, rows, scalar
 
-from ledger import audit, cli
-from ledger.balances import line_balance
-from ledger.db import Database
-from ledger.errors import ValidationError
-from ledger.scale import MINISTRIES, PROVINCES, load_scale_demo
-from ledger.spending import record_payment
-from ledger.users import bootstrap_admin, sign_in
+from ledger import cli
+from ledger.demo.scale import MINISTRIES, PROVINCES, load_scale_demo
+from ledger.domain.errors import ValidationError
+from ledger.services.spending import record_payment
+from ledger.services.users import bootstrap_admin, sign_in
+from ledger.store import audit
+from ledger.store.balances import line_balance
+from ledger.store.db import Database
 
 PAYMENTS = 2000
 TODAY = dt.date(2026, 9, 15)  # fixed, so that the data do not depend on the day the tests run

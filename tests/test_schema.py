@@ -2,7 +2,7 @@
 
 from alembic.script import ScriptDirectory
 
-from ledger import schema
+from ledger.store import schema
 
 
 def test_head_revision_read_from_files_equals_alembics_head():
@@ -10,7 +10,7 @@ def test_head_revision_read_from_files_equals_alembics_head():
 
 
 def test_a_migrated_database_is_current_and_an_empty_one_is_not(db, tmp_path):
-    from ledger.db import Database
+    from ledger.store.db import Database
 
     assert schema.is_current(db)
     blank = Database(f"sqlite:///{tmp_path / 'blank.db'}")

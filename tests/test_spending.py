@@ -3,7 +3,7 @@ advances, payments, close-out, cancellation, reversals and XHH contributions.
 
 Every rule is tested at its boundary through the public services, on fresh lines of the demo
 officer's unit (BYT-TT, fiscal 2026 unless said otherwise) so that the figures are ours. Balances are
-checked against SQL computed here, not against ledger.balances.
+checked against SQL computed here, not against ledger.store.balances.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from dataclasses import dataclass
 import pytest
 from ledger_testkit import allocation, dump, keys, line_id, refused, rows, scalar
 
-from ledger import spending
-from ledger.audit import verify
-from ledger.auth import Actor
-from ledger.balances import line_balance
-from ledger.budget import add_line
-from ledger.db import Database
-from ledger.errors import NotFound, PermissionDenied, ValidationError
-from ledger.models import BudgetLine
-from ledger.reference import update_unit
+from ledger.domain.errors import NotFound, PermissionDenied, ValidationError
+from ledger.services import spending
+from ledger.services.budget import add_line
+from ledger.services.reference import update_unit
+from ledger.store.access import Actor
+from ledger.store.audit import verify
+from ledger.store.balances import line_balance
+from ledger.store.db import Database
+from ledger.store.models import BudgetLine
 
 YEAR = 2026
 SIGNED = dt.date(2026, 3, 2)

@@ -31,18 +31,19 @@ from workbook_support import (
     values,
 )
 
-from ledger import audit, spending
-from ledger.auth import SYSTEM
-from ledger.budget import add_line, adjust_line, reverse_adjustment, transfer
 from ledger.cli import main
-from ledger.db import Database
-from ledger.errors import NotFound
+from ledger.domain.errors import NotFound
 from ledger.excel import export_workbook, read_about
 from ledger.excel import layout as L
 from ledger.excel.importer import import_workbook
 from ledger.excel.reader import BLANK_ROWS_STOP, MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES
 from ledger.excel.template import write_template
 from ledger.excel.texts import localize
+from ledger.services import spending
+from ledger.services.budget import add_line, adjust_line, reverse_adjustment, transfer
+from ledger.store import audit
+from ledger.store.access import SYSTEM
+from ledger.store.db import Database
 
 YEAR = 2026
 DATA_SHEET_NAMES = [s.vi for s in L.DATA_SHEETS]
@@ -535,8 +536,8 @@ def test_a_million_empty_rows_cost_nothing_and_say_where_reading_stopped(db, act
 @pytest.fixture
 def actors_empty(db):
     """The empty ledger with QG, fiscal 2026 and an officer, for the hostile-file tests that post."""
-    from ledger.reference import create_unit, open_year
-    from ledger.users import create_user
+    from ledger.services.reference import create_unit, open_year
+    from ledger.services.users import create_user
 
     create_unit(db, SYSTEM, code="QG", name="Toàn quốc", kind="national")
     open_year(db, SYSTEM, YEAR)

@@ -11,7 +11,7 @@ from typing import Any
 import openpyxl
 from sqlalchemy import text
 
-from ledger.db import Database
+from ledger.store.db import Database
 
 # Vietnamese headers exactly as the spec writes them (the Budget lines sheet, the one most tests use).
 LINE_HEADERS = ["Mã dòng", "Năm", "Mã đơn vị", "Nội dung", "Nhóm chi", "Nguồn", "Loại-Khoản", "Tiểu mục", "Chính sách", "Dự toán giao"]

@@ -7,11 +7,11 @@ import sys
 
 from sqlalchemy import select
 
-from ledger.auth import SYSTEM, Actor
-from ledger.db import Database
-from ledger.errors import NotFound, problem
+from ledger.domain.errors import NotFound, problem
 from ledger.excel.texts import localize
-from ledger.models import User
+from ledger.store.access import SYSTEM, Actor
+from ledger.store.db import Database
+from ledger.store.models import User
 
 COMMANDS = ("export", "import", "template")
 
@@ -41,7 +41,7 @@ def _actor(db: Database, username: str | None) -> Actor:
 
 
 def _amount(value: int | None) -> str:
-    from ledger.formatting import format_amount
+    from ledger.domain.formatting import format_amount
 
     return "" if value is None else format_amount(value)
 

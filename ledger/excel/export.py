@@ -24,15 +24,16 @@ import xlsxwriter
 from sqlalchemy import BigInteger, String, case, cast, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from ledger import audit
-from ledger.audit_trail import VIETNAM, scope_condition, to_vietnam
-from ledger.auth import SYSTEM, Actor, scope_unit_ids, subtree
-from ledger.balances import held_expression
-from ledger.db import Database
-from ledger.errors import NotFound, problem
+from ledger.domain.errors import NotFound, problem
 from ledger.excel import layout as L
 from ledger.excel.layout import AMOUNT, CODE, COMPUTED, DATE, INT, SIGNED, TEXT, YEAR, Sheet
-from ledger.models import (
+from ledger.reports.audit_trail import VIETNAM, scope_condition, to_vietnam
+from ledger.services.reference import unit_by_code
+from ledger.store import audit
+from ledger.store.access import SYSTEM, Actor, scope_unit_ids, subtree
+from ledger.store.balances import held_expression
+from ledger.store.db import Database
+from ledger.store.models import (
     Acceptance,
     Adjustment,
     AuditEvent,
@@ -49,7 +50,6 @@ from ledger.models import (
     Unit,
     User,
 )
-from ledger.reference import unit_by_code
 
 STREAM_ROWS = 2000
 MAX_CELL_TEXT = 32_767  # Excel's limit for one cell
@@ -525,7 +525,7 @@ class _Ranges:
 
 
 def _ascii_name(text: str) -> str:
-    from ledger.budget import fold
+    from ledger.services.budget import fold
 
     return "".join(word.capitalize() for word in fold(text).replace("-", " ").split() if word.isalnum())
 

@@ -29,18 +29,26 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ledger import spending
-from ledger.auth import SYSTEM, Actor, current_user, require_writer, scope_unit_ids
-from ledger.budget import add_line_in, adjust_line_in, find_line, reverse_adjustment_in, transfer_in
-from ledger.db import Database
-from ledger.errors import LedgerError, Problem, ValidationError, problem
+from ledger.domain.errors import LedgerError, Problem, ValidationError, problem
+from ledger.domain.formatting import format_amount, format_date, parse_amount, parse_date, parse_year
 from ledger.excel import layout as L
 from ledger.excel.layout import AMOUNT, CODE, COMPUTED, DATE, INT, SIGNED, TEXT, YEAR
 from ledger.excel.reader import Book, Row, SheetRows, WorkbookRefused, read_workbook
 from ledger.excel.reader import Source as FileSource
 from ledger.excel.texts import located, xproblem
-from ledger.formatting import format_amount, format_date, parse_amount, parse_date, parse_year
-from ledger.models import (
+from ledger.services import spending
+from ledger.services.budget import add_line_in, adjust_line_in, find_line, reverse_adjustment_in, transfer_in
+from ledger.services.reference import (
+    create_policy_in,
+    create_unit_in,
+    open_year_in,
+    policy_by_code,
+    set_year_open_in,
+    unit_by_code,
+)
+from ledger.store.access import SYSTEM, Actor, current_user, require_writer, scope_unit_ids
+from ledger.store.db import Database
+from ledger.store.models import (
     Acceptance,
     Adjustment,
     BudgetLine,
@@ -54,14 +62,6 @@ from ledger.models import (
     Source,
     Stage,
     Unit,
-)
-from ledger.reference import (
-    create_policy_in,
-    create_unit_in,
-    open_year_in,
-    policy_by_code,
-    set_year_open_in,
-    unit_by_code,
 )
 
 log = logging.getLogger(__name__)
@@ -546,7 +546,7 @@ class _Importer:
                 self.failed["policy"].add(code)
 
     def _policy_visible(self, policy: Policy) -> bool:
-        from ledger.reference import policies_in_scope
+        from ledger.services.reference import policies_in_scope
 
         return any(p.id == policy.id for p in policies_in_scope(self.session, self.actor))
 

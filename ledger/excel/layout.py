@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.budget import fold
+from ledger.services.budget import fold
 
 # Column kinds: how a cell is read and written.
 TEXT, CODE, AMOUNT, SIGNED, DATE, YEAR, INT, COMPUTED = "text", "code", "amount", "signed", "date", "year", "int", "computed"

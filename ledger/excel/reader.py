@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ledger.errors import Problem
+from ledger.domain.errors import Problem
 from ledger.excel.layout import DATA_SHEETS, Sheet, header_key
 from ledger.excel.texts import Localized, xproblem
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from ledger.errors import Problem
+from ledger.domain.errors import Problem
 from ledger.i18n import MESSAGES, t
 
 

@@ -12,12 +12,12 @@ import random
 
 from sqlalchemy import func, select
 
-from ledger import audit
-from ledger.auth import SYSTEM, hash_password
-from ledger.budget import add_line_in, adjust_line_in, transfer_in
-from ledger.db import Database
-from ledger.errors import ValidationError, problem
-from ledger.models import BudgetLine, FiscalYear, Policy, Unit, User
+from ledger.domain.errors import ValidationError, problem
+from ledger.services.budget import add_line_in, adjust_line_in, transfer_in
+from ledger.store import audit
+from ledger.store.access import SYSTEM, hash_password
+from ledger.store.db import Database
+from ledger.store.models import BudgetLine, FiscalYear, Policy, Unit, User
 
 DEMO_YEARS = (2025, 2026)
 
@@ -217,8 +217,8 @@ DONORS = ["Tổ chức Y tế Thế giới (WHO)", "Quỹ Nhi đồng Liên hợ
 
 def _load_spending(session, rng: random.Random, lines_by_year: dict[int, list[BudgetLine]], today: dt.date) -> dict[str, int]:
     """Orders, courses, IT contracts, contributions and payments on every demo line, through the services."""
-    from ledger import spending as sp
-    from ledger.balances import line_balance
+    from ledger.services import spending as sp
+    from ledger.store.balances import line_balance
 
     counts = {"press_agencies": 0, "commitments": 0, "payments": 0, "acceptances": 0, "contributions": 0}
     for code, name, media, governing, level in DEMO_PRESS_AGENCIES:
@@ -350,7 +350,7 @@ def _run_commitment(session, sp, commitment, year, rng, voucher, counts, day, la
         "Biên bản nghiệm thu kèm đường dẫn bài viết, lịch phát sóng" if commitment.kind == "order" else "Biên bản nghiệm thu",
     )
     counts["acceptances"] += 1
-    from ledger.balances import commitment_balance
+    from ledger.store.balances import commitment_balance
 
     payable = commitment_balance(session, commitment).payable
     if payable > 0:

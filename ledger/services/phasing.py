@@ -14,15 +14,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger import audit
-from ledger.auth import Actor, require_writer
-from ledger.budget import require_writer_any
-from ledger.db import Database
-from ledger.errors import NotFound, problem
-from ledger.formatting import MAX_AMOUNT
+from ledger.domain.errors import NotFound, problem
+from ledger.domain.formatting import MAX_AMOUNT
+from ledger.domain.validation import Problems
 from ledger.i18n import MESSAGES
-from ledger.models import BudgetLine, FiscalYear, LinePhasing
-from ledger.validation import Problems
+from ledger.services.budget import require_writer_any
+from ledger.store import audit
+from ledger.store.access import Actor, require_writer
+from ledger.store.db import Database
+from ledger.store.models import BudgetLine, FiscalYear, LinePhasing
 
 MONTHS = 12
 

@@ -17,10 +17,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from ledger import audit
-from ledger.auth import Actor, scope_unit_ids
-from ledger.db import Database
-from ledger.models import (
+from ledger.store import audit
+from ledger.store.access import Actor, scope_unit_ids
+from ledger.store.db import Database
+from ledger.store.models import (
     Acceptance,
     Adjustment,
     AuditEvent,

@@ -26,10 +26,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from ledger import audit, schema
-from ledger.db import Database
-from ledger.errors import LedgerError, ValidationError, problem
+from ledger.domain.errors import LedgerError, ValidationError, problem
 from ledger.i18n import MESSAGES
+from ledger.store import audit, schema
+from ledger.store.db import Database
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"

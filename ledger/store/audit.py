@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from ledger.models import AUDITED_MODELS, AuditEvent, Base, User
+from ledger.store.models import AUDITED_MODELS, AuditEvent, Base, User
 
 GENESIS_HASH = "0" * 64
 

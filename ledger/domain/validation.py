@@ -10,8 +10,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from ledger.errors import Problem, ValidationError, problem
-from ledger.formatting import format_date, parse_amount, parse_date
+from ledger.domain.errors import Problem, ValidationError, problem
+from ledger.domain.formatting import format_date, parse_amount, parse_date
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$")
 

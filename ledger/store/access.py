@@ -15,8 +15,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.errors import AuthenticationFailed, PermissionDenied, problem
-from ledger.models import Unit, User, utcnow
+from ledger.domain.errors import AuthenticationFailed, PermissionDenied, problem
+from ledger.store.models import Unit, User, utcnow
 
 _hasher = PasswordHasher()
 # Verified against when the username is unknown, so that both failures cost the same time.

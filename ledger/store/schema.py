@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import func, inspect, select, text
 
-from ledger.db import PROJECT_DIR, Database
-from ledger.models import AuditEvent, Unit, User
+from ledger.store.db import PROJECT_DIR, Database
+from ledger.store.models import AuditEvent, Unit, User
 
 MIGRATIONS = PROJECT_DIR / "migrations" / "versions"
 

@@ -17,15 +17,15 @@ from typing import Any
 from sqlalchemy import BigInteger, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from ledger import audit
-from ledger.auth import SYSTEM, Actor, current_user, require_writer, scope_unit_ids, subtree
-from ledger.balances import line_balance
-from ledger.db import Database
-from ledger.errors import NotFound, PermissionDenied, ValidationError, problem
-from ledger.formatting import format_amount, parse_year
-from ledger.models import Adjustment, AuditEvent, BudgetLine, Category, FiscalYear, Policy, Source, Unit
-from ledger.reference import policy_by_code, unit_by_code, valid_budget_code
-from ledger.validation import Problems
+from ledger.domain.errors import NotFound, PermissionDenied, ValidationError, problem
+from ledger.domain.formatting import format_amount, parse_year
+from ledger.domain.validation import Problems
+from ledger.services.reference import policy_by_code, unit_by_code, valid_budget_code
+from ledger.store import audit
+from ledger.store.access import SYSTEM, Actor, current_user, require_writer, scope_unit_ids, subtree
+from ledger.store.balances import line_balance
+from ledger.store.db import Database
+from ledger.store.models import Adjustment, AuditEvent, BudgetLine, Category, FiscalYear, Policy, Source, Unit
 
 
 def fold(text: str) -> str:

@@ -24,13 +24,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from ledger.errors import StorageError, problem
+from ledger.domain.errors import StorageError, problem
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_URL = f"sqlite:///{PROJECT_DIR / 'data' / 'ledger.db'}"
 WRITE_LOCK_KEY = 837_2022  # any constant: the one advisory lock all writers share
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-_LOG = logging.getLogger("ledger.db")
+_LOG = logging.getLogger("ledger.store.db")
 
 
 def database_url(explicit: str | None = None) -> str:

@@ -17,14 +17,16 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, cast, func, or_, select
 from sqlalchemy.orm import Session
 
-from ledger import audit
-from ledger.auth import Actor, current_user, require_writer, scope_unit_ids
-from ledger.balances import CommitmentBalance, commitment_balance, held_expression, line_balance
-from ledger.budget import find_line, fold, require_writer_any, resolve_code
-from ledger.db import Database
-from ledger.errors import NotFound, PermissionDenied, ValidationError, problem
-from ledger.formatting import format_amount, format_date, parse_year
-from ledger.models import (
+from ledger.domain.errors import NotFound, PermissionDenied, ValidationError, problem
+from ledger.domain.formatting import format_amount, format_date, parse_year
+from ledger.domain.validation import Problems
+from ledger.services.budget import find_line, fold, require_writer_any, resolve_code
+from ledger.services.reference import policy_by_code
+from ledger.store import audit
+from ledger.store.access import Actor, current_user, require_writer, scope_unit_ids
+from ledger.store.balances import CommitmentBalance, commitment_balance, held_expression, line_balance
+from ledger.store.db import Database
+from ledger.store.models import (
     Acceptance,
     BudgetLine,
     Commitment,
@@ -37,8 +39,6 @@ from ledger.models import (
     Stage,
     Unit,
 )
-from ledger.reference import policy_by_code
-from ledger.validation import Problems
 
 F = TypeVar("F", bound=Callable[..., Any])
 KIND_CATEGORY = {"order": "BAO_CHI", "course": "DAO_TAO", "it_service": "CNTT"}

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ledger.auth import Actor, scope_unit_ids, subtree
-from ledger.db import Database
-from ledger.models import Adjustment, BudgetLine, Category, Source
-from ledger.reference import unit_by_code
+from ledger.services.reference import unit_by_code
+from ledger.store.access import Actor, scope_unit_ids, subtree
+from ledger.store.db import Database
+from ledger.store.models import Adjustment, BudgetLine, Category, Source
 
 
 @dataclass(frozen=True)

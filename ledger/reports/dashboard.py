@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import BigInteger, Select, case, cast, extract, func, literal, select
 from sqlalchemy.orm import Session
 
-from ledger.auth import Actor, scope_unit_ids, subtree
-from ledger.balances import held_expression
-from ledger.db import Database
-from ledger.errors import Problem, ValidationError, problem
-from ledger.models import (
+from ledger.domain.errors import Problem, ValidationError, problem
+from ledger.store.access import Actor, scope_unit_ids, subtree
+from ledger.store.balances import held_expression
+from ledger.store.db import Database
+from ledger.store.models import (
     Adjustment,
     AuditEvent,
     BudgetLine,

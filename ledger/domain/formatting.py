@@ -14,7 +14,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from ledger.errors import Problem, problem
+from ledger.domain.errors import Problem, problem
 
 MAX_AMOUNT = 10**15  # anything above a quadrillion đồng is a typo, not a policy-communication budget
 

@@ -11,12 +11,12 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ledger import audit
-from ledger.auth import SYSTEM, Actor, require_admin, scope_unit_ids, subtree
-from ledger.db import Database
-from ledger.errors import NotFound, ValidationError, problem
-from ledger.models import CONTROL_MODES, UNIT_KINDS, BudgetCode, Category, FiscalYear, Policy, Source, Stage, Unit
-from ledger.validation import Problems
+from ledger.domain.errors import NotFound, ValidationError, problem
+from ledger.domain.validation import Problems
+from ledger.store import audit
+from ledger.store.access import SYSTEM, Actor, require_admin, scope_unit_ids, subtree
+from ledger.store.db import Database
+from ledger.store.models import CONTROL_MODES, UNIT_KINDS, BudgetCode, Category, FiscalYear, Policy, Source, Stage, Unit
 
 CHAPTER_PATTERN = re.compile(r"^\d{3}$")
 

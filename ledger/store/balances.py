@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ledger.models import Acceptance, Adjustment, BudgetLine, Commitment, Contribution, Payment
+from ledger.store.models import Acceptance, Adjustment, BudgetLine, Commitment, Contribution, Payment
 
 
 def held_expression():

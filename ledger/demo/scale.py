@@ -44,10 +44,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from sqlalchemy import Boolean, Date, DateTime, Integer, func, insert, inspect, select, text
 
-from ledger import audit
-from ledger.auth import SYSTEM
-from ledger.db import Database
-from ledger.demo import (
+from ledger.demo.small import (
     DEMO_POLICIES,
     DEMO_PRESS_AGENCIES,
     DEMO_UNITS,
@@ -58,8 +55,12 @@ from ledger.demo import (
     VENDORS,
     is_demo_loadable,
 )
-from ledger.errors import ValidationError, problem
-from ledger.models import (
+from ledger.domain.errors import ValidationError, problem
+from ledger.services.spending import year_portion
+from ledger.store import audit
+from ledger.store.access import SYSTEM
+from ledger.store.db import Database
+from ledger.store.models import (
     AUDITED_MODELS,
     Acceptance,
     Adjustment,
@@ -75,7 +76,6 @@ from ledger.models import (
     Unit,
     User,
 )
-from ledger.spending import year_portion
 
 CHUNK = 10_000
 YEARS = 5

@@ -11,8 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ledger import audit
-from ledger.auth import (
+from ledger.domain.errors import AuthenticationFailed, NotFound, ValidationError, problem
+from ledger.domain.validation import Problems
+from ledger.services.reference import unit_by_code
+from ledger.store import audit
+from ledger.store.access import (
     LOCKOUT_MINUTES,
     MAX_FAILED_SIGN_INS,
     SYSTEM,
@@ -24,11 +27,8 @@ from ledger.auth import (
     is_locked,
     require_admin,
 )
-from ledger.db import Database
-from ledger.errors import AuthenticationFailed, NotFound, ValidationError, problem
-from ledger.models import ROLES, FiscalYear, Unit, User, utcnow
-from ledger.reference import unit_by_code
-from ledger.validation import Problems
+from ledger.store.db import Database
+from ledger.store.models import ROLES, FiscalYear, Unit, User, utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]{3,64}$")
 SSO_SUBJECT_PATTERN = re.compile(r"^\S{1,255}$")
