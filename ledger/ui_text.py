@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from ledger.i18n import MESSAGES
 
-ROLE_LABELS = {
-    "admin": {"vi": "Quản trị", "en": "Administrator"},
-    "officer": {"vi": "Cán bộ tài chính – kế toán", "en": "Finance officer"},
-    "leader": {"vi": "Lãnh đạo", "en": "Leader"},
-    "auditor": {"vi": "Kiểm toán", "en": "Auditor"},
-}
-
 UI_TEXT: dict[str, dict[str, str]] = {
     "ui.app_title": {"vi": "Sổ ngân sách truyền thông chính sách", "en": "Policy-communication budget ledger"},
     "ui.language": {"vi": "Ngôn ngữ", "en": "Language"},

@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from ledger.domain import codes
 from ledger.domain.errors import LedgerError
 from ledger.domain.session import is_expired, session_minutes
 from ledger.i18n import t as translate
 from ledger.store import schema
 from ledger.store.access import Actor
 from ledger.store.db import Database, database_url, is_storage_failure, storage_error
-from ledger.ui_text import ROLE_LABELS
 
 T = TypeVar("T")
 
@@ -108,7 +108,7 @@ def require_actor() -> Actor:
 
 
 def role_label(role: str) -> str:
-    return ROLE_LABELS.get(role, {}).get(lang(), role)
+    return codes.label(codes.ROLES, role, lang())
 
 
 def attempt(action: Callable[[], T], success: str | None = None, *, where: Any = None) -> T | None:

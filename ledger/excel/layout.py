@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ledger.services.budget import fold
+from ledger.domain import codes
+from ledger.domain.codes import fold
 
 # Column kinds: how a cell is read and written.
 TEXT, CODE, AMOUNT, SIGNED, DATE, YEAR, INT, COMPUTED = "text", "code", "amount", "signed", "date", "year", "int", "computed"
@@ -228,46 +229,16 @@ DATA_SHEETS: tuple[Sheet, ...] = (
 SHEETS_BY_KEY = {s.key: s for s in (*DATA_SHEETS, AUDIT_LOG, ABOUT, SUMMARY, GUIDE)}
 
 # --- code columns: code -> (Vietnamese label, English label) ------------------------------------
-CATEGORY_LABELS = {
-    "BAO_CHI": ("Đặt hàng báo chí", "Press orders"),
-    "DAO_TAO": ("Đào tạo, bồi dưỡng", "Training"),
-    "CNTT": ("Dịch vụ CNTT", "IT services"),
-    "KHAC": ("Khác", "Other"),
-}
-SOURCE_LABELS = {"NSNN": ("Ngân sách nhà nước", "State budget"), "XHH": ("Xã hội hóa", "Socialised")}
-STAGE_LABELS = {
-    "HOACH_DINH": ("Hoạch định", "Planning"),
-    "BAN_HANH": ("Ban hành", "Issuance"),
-    "THUC_THI": ("Thực thi", "Implementation"),
-}
-STATUS_LABELS = {  # commitment status: workbook code -> labels; the ledger stores draft/signed/closed/cancelled
-    "DU_THAO": ("Dự thảo", "Draft"),
-    "DA_KY": ("Đã ký", "Signed"),
-    "DA_THANH_LY": ("Đã thanh lý", "Closed out"),
-    "DA_HUY": ("Đã hủy", "Cancelled"),
-}
-STATUS_TO_LEDGER = {"DU_THAO": "draft", "DA_KY": "signed", "DA_THANH_LY": "closed", "DA_HUY": "cancelled"}
-STATUS_FROM_LEDGER = {v: k for k, v in STATUS_TO_LEDGER.items()}
-YEAR_STATUS_LABELS = {"MO": ("Mở", "Open"), "KHOA": ("Đã khóa", "Closed")}
-UNIT_KIND_LABELS = {
-    "national": ("Toàn quốc", "National"),
-    "ministry": ("Bộ, cơ quan ngang Bộ", "Ministry"),
-    "agency": ("Cơ quan thuộc Chính phủ", "Government agency"),
-    "province": ("UBND tỉnh, thành phố", "Provincial People's Committee"),
-    "subunit": ("Đơn vị trực thuộc", "Subordinate unit"),
-}
-CONTROL_LABELS = {"block": ("Chặn", "Block"), "warn": ("Cảnh báo", "Warn")}
-LEVEL_LABELS = {"central": ("Trung ương", "Central"), "local": ("Địa phương", "Local")}
+CATEGORY_LABELS = codes.CATEGORIES
+SOURCE_LABELS = codes.SOURCES
+STAGE_LABELS = codes.STAGES
+STATUS_TO_LEDGER = {workbook: ledger for ledger, workbook in codes.STATUS_TO_WORKBOOK.items()}
+STATUS_FROM_LEDGER = dict(codes.STATUS_TO_WORKBOOK)
+STATUS_LABELS = {codes.STATUS_TO_WORKBOOK[code]: pair for code, pair in codes.COMMITMENT_STATUSES.items()}
+YEAR_STATUS_LABELS = codes.YEAR_STATUSES
+UNIT_KIND_LABELS = codes.UNIT_KINDS
+CONTROL_LABELS = codes.CONTROL_MODES
+LEVEL_LABELS = codes.PRESS_LEVELS
 
 
-def code_for(value: object, labels: dict[str, tuple[str, str]]) -> str | None:
-    """The code that ``value`` names: the code itself or a label in either language (folded)."""
-    if value is None:
-        return None
-    wanted = fold(str(value))
-    if not wanted:
-        return None
-    for code, (vi, en) in labels.items():
-        if wanted in (fold(code), fold(vi), fold(en)):
-            return code
-    return None
+code_for = codes.code_for

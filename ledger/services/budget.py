@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy import BigInteger, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from ledger.domain.codes import fold
 from ledger.domain.errors import NotFound, PermissionDenied, ValidationError, problem
 from ledger.domain.formatting import format_amount, parse_year
 from ledger.domain.validation import Problems
@@ -26,12 +26,6 @@ from ledger.store.access import SYSTEM, Actor, current_user, require_writer, sco
 from ledger.store.balances import line_balance
 from ledger.store.db import Database
 from ledger.store.models import Adjustment, AuditEvent, BudgetLine, Category, FiscalYear, Policy, Source, Unit
-
-
-def fold(text: str) -> str:
-    """Case-, accent- and space-insensitive form of a code or label, for matching user input."""
-    text = unicodedata.normalize("NFD", str(text).strip().lower().replace("đ", "d"))
-    return " ".join("".join(ch for ch in text if unicodedata.category(ch) != "Mn").split())
 
 
 def resolve_code(session: Session, model, value: Any) -> str | None:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from ledger.domain import codes
 from ledger.domain.errors import NotFound, PermissionDenied, ValidationError, problem
 from ledger.domain.formatting import format_amount, format_date, parse_year
 from ledger.domain.validation import Problems
@@ -41,23 +42,10 @@ from ledger.store.models import (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-KIND_CATEGORY = {"order": "BAO_CHI", "course": "DAO_TAO", "it_service": "CNTT"}
-SERVICE_LABELS = {
-    "RA_QUET": ("Rà quét thông tin", "Media monitoring"),
-    "PHAN_TICH": ("Phân tích, đánh giá xu hướng", "Analysis and trends"),
-    "THAM_DO": ("Thăm dò dư luận", "Opinion polling"),
-    "TAC_DONG": ("Đánh giá tác động", "Impact assessment"),
-    "KHAC": ("Khác", "Other"),
-}
-MEDIA_LABELS = {
-    "newspaper": ("Báo in", "Newspaper"),
-    "online": ("Báo điện tử", "Online newspaper"),
-    "magazine": ("Tạp chí", "Magazine"),
-    "radio": ("Phát thanh", "Radio"),
-    "television": ("Truyền hình", "Television"),
-    "news_agency": ("Thông tấn", "News agency"),
-}
-PAYMENT_KIND_LABELS = {"TAM_UNG": ("Tạm ứng", "Advance"), "THANH_TOAN": ("Thanh toán", "Payment")}
+KIND_CATEGORY = codes.KIND_CATEGORY
+SERVICE_LABELS = codes.SERVICE_TYPES
+MEDIA_LABELS = codes.MEDIA_TYPES
+PAYMENT_KIND_LABELS = codes.PAYMENT_KINDS
 
 
 def writer(fn: F) -> F:
@@ -72,14 +60,7 @@ def writer(fn: F) -> F:
     return in_transaction  # type: ignore[return-value]
 
 
-def _code_from_labels(value: Any, labels: dict[str, tuple[str, str]]) -> str | None:
-    if value is None:
-        return None
-    wanted = fold(value)
-    for code, (vi, en) in labels.items():
-        if wanted in (fold(code), fold(vi), fold(en)):
-            return code
-    return None
+_code_from_labels = codes.code_for
 
 
 # --- press agencies ---------------------------------------------------------------------------

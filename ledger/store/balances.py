@@ -1,18 +1,15 @@
-"""Money state of lines and commitments, aggregated in SQL (DOMAIN rules 2–7 read these figures).
+"""The sums behind the rulebook's figures, read in SQL: a line's and a commitment's money state.
 
-- A commitment holds ``value`` on its line while signed, ``final_value`` once closed, nothing as a
-  draft or when cancelled.
-- A line's available balance = allocation − commitments held − payments made outside commitments.
-- Advances are cleared by acceptances: the uncleared advance is advances − min(advances, accepted).
+The arithmetic on them (available, outstanding, uncleared advance...) is ``ledger.domain.rules``;
+``held_expression`` is the same rule as ``rules.held`` in SQL, for aggregates over many rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from ledger.domain.rules import CommitmentBalance, LineBalance
 from ledger.store.models import Acceptance, Adjustment, BudgetLine, Commitment, Contribution, Payment
 
 
@@ -23,30 +20,6 @@ def held_expression():
         (Commitment.status == "closed", func.coalesce(Commitment.final_value, 0)),
         else_=0,
     )
-
-
-@dataclass(frozen=True)
-class LineBalance:
-    line_id: int
-    original_estimate: int
-    adjustments: int
-    committed: int
-    direct_paid: int
-    paid: int
-    accepted: int
-    contributions: int
-
-    @property
-    def allocated(self) -> int:
-        return self.original_estimate + self.adjustments
-
-    @property
-    def used(self) -> int:
-        return self.committed + self.direct_paid
-
-    @property
-    def available(self) -> int:
-        return self.allocated - self.used
 
 
 def line_balance(session: Session, line_id: int) -> LineBalance:
@@ -69,44 +42,6 @@ def line_balance(session: Session, line_id: int) -> LineBalance:
         ),
         contributions=total(select(func.sum(Contribution.amount)).where(Contribution.line_id == line_id)),
     )
-
-
-@dataclass(frozen=True)
-class CommitmentBalance:
-    commitment_id: int
-    status: str
-    value: int
-    final_value: int | None
-    accepted: int
-    advanced: int
-    paid_regular: int
-
-    @property
-    def paid(self) -> int:
-        """Everything paid on the commitment, advances included."""
-        return self.advanced + self.paid_regular
-
-    @property
-    def held(self) -> int:
-        if self.status == "signed":
-            return self.value
-        if self.status == "closed":
-            return self.final_value or 0
-        return 0
-
-    @property
-    def uncleared_advance(self) -> int:
-        return self.advanced - min(self.advanced, self.accepted)
-
-    @property
-    def payable(self) -> int:
-        """What may still be paid as a regular payment: accepted − paid (advances counted in)."""
-        return max(0, self.accepted - self.paid)
-
-    @property
-    def outstanding(self) -> int:
-        """What remains to be paid against what the commitment holds."""
-        return max(0, self.held - self.paid)
 
 
 def commitment_balance(session: Session, commitment: Commitment) -> CommitmentBalance:

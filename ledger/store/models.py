@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ledger.domain import codes
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -34,9 +36,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("admin", "officer", "leader", "auditor")
-UNIT_KINDS = ("national", "ministry", "agency", "province", "subunit")
-CONTROL_MODES = ("block", "warn")
+ROLES = tuple(codes.ROLES)
+UNIT_KINDS = tuple(codes.UNIT_KINDS)
+CONTROL_MODES = tuple(codes.CONTROL_MODES)
 
 
 def utcnow() -> dt.datetime:
@@ -231,11 +233,11 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_entity", "entity_type", "entity_id"),)
 
 
-MEDIA_TYPES = ("newspaper", "online", "magazine", "radio", "television", "news_agency")
-COMMITMENT_KINDS = ("order", "course", "it_service")
-COMMITMENT_STATUSES = ("draft", "signed", "closed", "cancelled")
-SERVICE_TYPES = ("RA_QUET", "PHAN_TICH", "THAM_DO", "TAC_DONG", "KHAC")
-PAYMENT_KINDS = ("TAM_UNG", "THANH_TOAN")
+MEDIA_TYPES = tuple(codes.MEDIA_TYPES)
+COMMITMENT_KINDS = tuple(codes.COMMITMENT_KINDS)
+COMMITMENT_STATUSES = tuple(codes.COMMITMENT_STATUSES)
+SERVICE_TYPES = tuple(codes.SERVICE_TYPES)
+PAYMENT_KINDS = tuple(codes.PAYMENT_KINDS)
 
 
 class PressAgency(Base):

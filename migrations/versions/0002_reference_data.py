@@ -13,26 +13,17 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from ledger.domain import codes
+
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-CATEGORIES = [
-    ("BAO_CHI", "Đặt hàng báo chí", "Press orders", 1),
-    ("DAO_TAO", "Đào tạo, bồi dưỡng", "Training", 2),
-    ("CNTT", "Dịch vụ CNTT", "IT services", 3),
-    ("KHAC", "Khác", "Other", 4),
-]
-SOURCES = [
-    ("NSNN", "Ngân sách nhà nước", "State budget", 1),
-    ("XHH", "Xã hội hóa", "Socialised", 2),
-]
-STAGES = [
-    ("HOACH_DINH", "Hoạch định", "Planning", 1),
-    ("BAN_HANH", "Ban hành", "Issuance", 2),
-    ("THUC_THI", "Thực thi", "Implementation", 3),
-]
+# The code lists live in ledger.domain.codes (one place); the sort order is their order there.
+CATEGORIES = [(code, vi, en, n) for n, (code, (vi, en)) in enumerate(codes.CATEGORIES.items(), start=1)]
+SOURCES = [(code, vi, en, n) for n, (code, (vi, en)) in enumerate(codes.SOURCES.items(), start=1)]
+STAGES = [(code, vi, en, n) for n, (code, (vi, en)) in enumerate(codes.STAGES.items(), start=1)]
 SECTORS = [
     ("160-171", "Thông tin và báo chí"),
     ("070-085", "Đào tạo lại, bồi dưỡng nghiệp vụ cán bộ, công chức, viên chức"),
