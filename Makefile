@@ -7,6 +7,10 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-requirements
 PORT ?= 8501
+# Only this machine can reach `make run` unless told otherwise: `make run ADDRESS=0.0.0.0` opens it to
+# the network (production: docs/deploy.md). Until an administrator exists, `ledger init` prints the
+# one-time set-up code that the set-up screen asks for.
+ADDRESS ?= 127.0.0.1
 
 .PHONY: run test bench lint system-deps clean-db
 
@@ -20,7 +24,7 @@ system-deps:
 
 run: $(STAMP)
 	$(PYTHON) -m ledger init
-	$(PYTHON) -m streamlit run streamlit_app.py --server.port $(PORT)
+	$(PYTHON) -m streamlit run streamlit_app.py --server.port $(PORT) --server.address $(ADDRESS)
 
 test: $(STAMP) system-deps
 	$(PYTHON) -m pytest

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-import ledger.excel.texts  # noqa: F401  (registers the workbook and audit-trail labels)
-import ledger.ui_text  # noqa: F401  (registers the screen labels)
+from ledger.domain import clock
 from ledger.domain.errors import LedgerError
 from ledger.services.users import has_demo_users, user_count
 from pages.common import actor, database, keep_session_alive, role_label, sign_out, sso_logged_in, t
@@ -48,10 +47,19 @@ else:
         st.Page("pages/adjustments.py", title=t("ui.page_adjustments"), icon=":material/swap_horiz:"),
         st.Page("pages/commitments.py", title=t("ui.page_commitments"), icon=":material/newspaper:"),
         st.Page("pages/payments.py", title=t("ui.page_payments"), icon=":material/payments:"),
+        st.Page("pages/press.py", title=t("ui.page_press"), icon=":material/campaign:"),
+    ]
+    communication_pages = [
+        st.Page("pages/team.py", title=t("ui.page_team"), icon=":material/groups:"),
+        st.Page("pages/plans.py", title=t("ui.page_plans"), icon=":material/event_note:"),
+        st.Page("pages/report.py", title=t("ui.page_report"), icon=":material/description:"),
+    ]
+    books_pages = [
         st.Page("pages/excel.py", title=t("ui.page_excel"), icon=":material/table_view:"),
+        st.Page("pages/year_end.py", title=t("ui.page_year_end"), icon=":material/event_available:"),
         st.Page("pages/audit.py", title=t("ui.page_audit"), icon=":material/fact_check:"),
     ]
-    menu = {t("ui.menu_ledger"): ledger_pages}
+    menu = {t("ui.menu_ledger"): ledger_pages, t("ui.menu_communication"): communication_pages, t("ui.menu_books"): books_pages}
     menu[t("ui.menu_account")] = [st.Page("pages/account.py", title=t("ui.page_account"), icon=":material/key:")]
     if current.role == "admin":
         menu[t("ui.menu_admin")] = [
@@ -68,6 +76,8 @@ else:
 
 if demo:
     st.warning(t("ui.demo_banner"), icon=":material/science:")
+if clock.override_text():  # a rehearsal: every rule reads this date as today
+    st.warning(t("ui.today_override_banner", date=clock.override_text()), icon=":material/event:")
 
-page = st.navigation(menu)
+page = st.navigation(menu, expanded=True)  # every screen in sight, no "View more" fold
 page.run()

@@ -11,6 +11,10 @@
   validation (every row through the services, audit events, savepoints) into a fresh ledger, against
   bare openpyxl read-only iteration of the same file; target ≤ 3. Also the importer's own share:
   reading the sheets and checking every cell, without the services. Runs at the first size only.
+- ``run_national_import_bench``: the import of a national-scale year — the operator's extract of 2026
+  from ``demo --scale 50000`` into an empty ledger, and its second import — against a bare openpyxl
+  read-only pass over the same file's data sheets; targets <= 3 and <= 1. Alone:
+  ``.venv/bin/python bench/excel_bench.py --national [--profile]``.
 """
 
 from __future__ import annotations
@@ -94,7 +98,8 @@ def child_bare(db_path: str, year: int) -> dict:
     from sqlalchemy import select
 
     from ledger.excel import layout as L
-    from ledger.excel.export import SheetStat, _Ranges, _summary_cells, line_figures, select_scope, sheet_rows
+    from ledger.excel.extract_rows import SheetStat, select_scope, sheet_rows
+    from ledger.excel.summary import Ranges, line_figures, summary_cells
     from ledger.store.access import SYSTEM
     from ledger.store.db import Database
     from ledger.store.models import Category, Source
@@ -111,8 +116,8 @@ def child_bare(db_path: str, year: int) -> dict:
         sources = list(session.scalars(select(Source.code).order_by(Source.sort_order)))
     stats = {spec.key: SheetStat(spec.key, spec.vi, len(rows)) for spec, rows in sheets}
     summary = _Recorder()
-    ranges = _Ranges(stats)
-    _summary_cells(_NoFormats(), summary, ranges, figures, categories, sources)
+    ranges = Ranges(stats)
+    summary_cells(_NoFormats(), summary, ranges, figures, categories, sources)
     fetched = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
@@ -226,15 +231,10 @@ def child_import(path: str, db_path: str) -> dict:
             cells += len(row)
     book.close()
     bare = time.perf_counter() - started
-    from ledger.excel.importer import ImportResult, _Importer
     from ledger.excel.reader import read_workbook
 
     started = time.perf_counter()
-    book = read_workbook(path)
-    checker = _Importer(None, SYSTEM, book, ImportResult(dry_run=True))
-    for sheet in book.sheets.values():
-        for row in sheet.rows:
-            checker.check(sheet, row)
+    read_workbook(path)  # reading and typing every cell, no database
     checked = time.perf_counter() - started
     db = Database(f"sqlite:///{db_path}")
     schema.upgrade(db)
@@ -263,6 +263,104 @@ def measure_excel_import(db_path: Path, n: int) -> list[str]:
     ]
 
 
+# --- the import of a national-scale year ------------------------------------------------------------
+
+NATIONAL_SCALE = 50_000
+NATIONAL_YEAR = 2026
+BARE_READ = """
+import sys, time
+started = time.perf_counter()
+from openpyxl import load_workbook
+book = load_workbook(sys.argv[1], read_only=True)
+names = set(sys.argv[2:])
+rows = 0
+for sheet in book.worksheets:
+    if sheet.title in names:
+        for _values in sheet.iter_rows(values_only=True):
+            rows += 1
+book.close()
+print(rows, time.perf_counter() - started)
+"""
+
+
+def _ledger(*args: str) -> tuple[float, float, str]:
+    """``python -m ledger ARGS`` in a child process: wall and CPU seconds, its output."""
+    from bench.run import run_child
+
+    code, output, elapsed, cpu, _rss = run_child([sys.executable, "-m", "ledger", *args])
+    if code != 0:
+        raise SystemExit(f"python -m ledger {' '.join(args)} failed (exit {code}): {output.strip()[-2000:]}")
+    return elapsed, cpu, output
+
+
+PROFILED_IMPORT = """
+import cProfile, pstats, sys
+from ledger.excel.importer import import_workbook
+from ledger.store.access import SYSTEM
+from ledger.store.db import Database
+
+db = Database(sys.argv[1])
+profile = cProfile.Profile()
+result = profile.runcall(import_workbook, db, SYSTEM, sys.argv[2])
+if not result.written:
+    raise SystemExit("the profiled import wrote nothing")
+stats = pstats.Stats(profile)
+stats.sort_stats("cumulative").print_stats(int(sys.argv[3]))
+print("--- the ledger's own functions ---")
+stats.print_stats("ledger/", int(sys.argv[3]))
+"""
+
+
+def _profiled_import(url: str, path: Path, top: int = 15) -> list[str]:
+    """The first import again, into another empty ledger, under cProfile: the top ``top`` by cumtime
+    (everything below ``import_workbook``, then the ledger's own functions)."""
+    from bench.run import run_child
+
+    code, output, _elapsed, _cpu, _rss = run_child([sys.executable, "-c", PROFILED_IMPORT, url, str(path), str(top)])
+    if code != 0:
+        raise SystemExit(f"profiled import failed (exit {code}): {output.strip()[-2000:]}")
+    kept = [line for line in output.splitlines() if line.strip() and not line.lstrip().startswith(("Ordered by", "List reduced"))]
+    return ["profile of the first import (cProfile, top by cumtime):", *kept]
+
+
+def run_national_import_bench(scale: int = NATIONAL_SCALE, year: int = NATIONAL_YEAR, profile: bool = False) -> list[str]:
+    """The operator's extract of ``year`` from ``demo --scale N`` (SQLite, a temporary folder), then in
+    child processes: (a) a bare openpyxl read-only pass over its data sheets, (b) its import into an
+    empty migrated ledger, (c) the second import of the same file; seconds and ratios b/a (target
+    <= 3) and c/a (target <= 1). Each figure is the child's whole run (start-up included), wall clock
+    and CPU (this machine is shared: CPU is the steadier of the two)."""
+    from bench.run import run_child
+    from ledger.excel import layout as L
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source_url, target_url = f"sqlite:///{Path(tmp) / 'scale.db'}", f"sqlite:///{Path(tmp) / 'empty.db'}"
+        built, _cpu, _out = _ledger("--db", source_url, "demo", "--scale", str(scale))
+        path = Path(tmp) / "extract.xlsx"
+        _ledger("--db", source_url, "export", str(path), "--year", str(year))
+        names = [spec.vi for spec in L.DATA_SHEETS]
+        code, output, bare_wall, bare_cpu, _rss = run_child([sys.executable, "-c", BARE_READ, str(path), *names])
+        if code != 0:
+            raise SystemExit("bare openpyxl read failed")
+        rows, bare_inner = output.split()
+        _ledger("--db", target_url, "init")
+        first_wall, first_cpu, first_out = _ledger("--db", target_url, "import", str(path))
+        second_wall, second_cpu, second_out = _ledger("--db", target_url, "import", str(path))
+        lines = [
+            f"national import: demo --scale {scale} built in {built:.1f} s; extract of {year}: {int(rows)} rows on its data sheets, "
+            f"{path.stat().st_size / 2**20:.1f} MB",
+            f"(a) bare openpyxl read-only pass over the data sheets: {bare_wall:.2f} s (CPU {bare_cpu:.2f} s; "
+            f"{float(bare_inner):.2f} s inside the child)",
+            f"(b) import into an empty ledger: {first_wall:.2f} s (CPU {first_cpu:.2f} s) — {first_out.strip().splitlines()[-1]}",
+            f"(c) second import of the same file: {second_wall:.2f} s (CPU {second_cpu:.2f} s) — {second_out.strip().splitlines()[-1]}",
+            f"national import b/a: {first_wall / bare_wall:.1f} (CPU {first_cpu / bare_cpu:.1f}; target <= 3)",
+            f"national import c/a: {second_wall / bare_wall:.2f} (CPU {second_cpu / bare_cpu:.2f}; target <= 1)",
+        ]
+        if profile:
+            _ledger("--db", f"sqlite:///{Path(tmp) / 'profiled.db'}", "init")
+            lines += _profiled_import(f"sqlite:///{Path(tmp) / 'profiled.db'}", path)
+    return lines
+
+
 MEASUREMENTS = [measure_excel_extract, measure_excel_import]
 
 
@@ -275,6 +373,10 @@ def main(argv: list[str]) -> int:
         return 0
     if argv[:1] == ["--import"]:
         print(json.dumps(child_import(argv[1], argv[2])))
+        return 0
+    if argv[:1] == ["--national"]:
+        for line in run_national_import_bench(profile="--profile" in argv):
+            print(line, flush=True)
         return 0
     n = int(argv[0]) if argv else 10_000
     db_path = CACHE / f"scale-{n}.db"

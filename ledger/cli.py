@@ -12,9 +12,10 @@ import sys
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.domain.errors import LedgerError
-from ledger.store import audit, schema
+from ledger.store import schema
 from ledger.store.access import SYSTEM
 from ledger.store.db import Database, is_storage_failure, storage_error
+from ledger.store.verify import verify
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -48,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     from ledger.excel.cli import add_commands as add_workbook_commands
 
     add_workbook_commands(commands)  # export, import, template
+    from ledger.report_cli import add_commands as add_report_commands
+
+    add_report_commands(commands)  # report build|submit|package|receive, keys show|trust
+    from ledger.year_end_cli import add_commands as add_year_end_commands
+
+    add_year_end_commands(commands)  # close-year Y --preview|--apply
     return parser
 
 
@@ -58,6 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "init":
             schema.upgrade(db)
             print(f"schema up to date: {db.engine.url.render_as_string(hide_password=True)}")
+            from ledger.report_cli import show_key
+
+            show_key(args.lang, pem=False)  # the ledger's signing key, created when missing; its fingerprint for the administrator
+            from ledger.i18n import t
+            from ledger.services.setup import issue
+
+            code = issue(db)  # only while no one can sign in: the set-up screen asks for it
+            if code:
+                print(t("ui.setup_code_printed", args.lang, code=code))
             return 0
         if args.command in ("backup", "restore"):
             from ledger.store import backup
@@ -83,29 +99,42 @@ def main(argv: list[str] | None = None) -> int:
                 counts = load_scale_demo(
                     db, payments=args.scale, password=args.password, progress=lambda m: print(m, file=sys.stderr, flush=True)
                 )
+                from ledger.demo.reports import submit_scale
+
+                counts["reports"] = submit_scale(db)  # after the deterministic load: its reports to the Ministry
                 print("scale demo loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
                 return 0
-            from ledger.demo.small import load_demo
+            from ledger.demo.small import load_full_demo
 
-            counts = load_demo(db, password=args.password)
+            counts = load_full_demo(db, password=args.password)
             print("demo loaded: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
             return 0
+        from ledger.report_cli import COMMANDS as REPORT_COMMANDS
+
+        if args.command in REPORT_COMMANDS:
+            from ledger.report_cli import run as run_report_command
+
+            return run_report_command(args, db, args.lang)
         from ledger.excel.cli import COMMANDS as WORKBOOK_COMMANDS
 
         if args.command in WORKBOOK_COMMANDS:
             from ledger.excel.cli import run as run_workbook_command
 
             return run_workbook_command(args, db, args.lang)
+        if args.command == "close-year":
+            from ledger.year_end_cli import run as run_year_end
+
+            return run_year_end(args, db, args.lang)
         if args.command == "verify":
             with db.read() as session:
-                result = audit.verify(session)
+                result = verify(session)
             print(result.summary())
             return 0 if result.ok else 1
         if args.command == "user" and args.user_command == "add":
             from ledger.services.users import create_user
 
             password = sys.stdin.readline().rstrip("\r\n")
-            create_user(db, SYSTEM, args.username, args.role, password, unit_code=args.unit, full_name=args.name, sso_subject=args.sso)
+            create_user(db, SYSTEM, args.username, args.role, password, unit_code=args.unit, full_name=args.name, sso_subject=args.sso, typed=True)
             print(f"user {args.username} added ({args.role})")
             return 0
         if args.command == "user" and args.user_command == "unlock":

@@ -5,12 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from ledger.domain.formatting import format_date
-from ledger.services.budget import LineFilters, adjustments_in_scope, line_detail, list_lines, transfer
+from ledger.queries.lines import LineFilters, adjustments_in_scope, line_detail, list_lines
+from ledger.services.budget import transfer
 from pages.common import (
     adjustment_kind,
     amount_column,
     attempt,
-    clear_inputs,
     database,
     date_in_year,
     flash_and_rerun,
@@ -20,7 +20,9 @@ from pages.common import (
     select_year,
     show_flash,
     t,
+    yes_no,
 )
+from pages.parts import posting
 
 current = require_actor()
 db = database()
@@ -30,22 +32,21 @@ show_flash()
 
 year = select_year(db, key="adjustments_year")
 rows = adjustments_in_scope(db, current, year)
-reversed_ids = {r["reverses_id"] for r in rows if r["reverses_id"]}
-st.caption(t("ui.adjustments_found", count=len(rows), net=money(sum(r["amount"] for r in rows))))
+st.caption(t("ui.adjustments_found", count=len(rows), net=money(sum(r.amount for r in rows))))
 if rows:
     st.dataframe(
         [
             {
-                "#": r["id"],
-                t("ui.date"): format_date(r["date"]),
-                t("ui.line_code"): r["line_code"],
-                t("ui.unit"): r["unit_code"],
-                t("ui.amount"): money(r["amount"]),
-                t("ui.decision_no"): r["decision_no"],
-                t("ui.reason"): r["reason"],
+                "#": r.id,
+                t("ui.date"): format_date(r.date),
+                t("ui.line_code"): r.line_code,
+                t("ui.unit"): r.unit_code,
+                t("ui.amount"): money(r.amount),
+                t("ui.decision_no"): r.decision_no,
+                t("ui.reason"): r.reason,
                 t("ui.kind"): adjustment_kind(r),
-                t("ui.reversed"): "✓" if r["id"] in reversed_ids else "",
-                t("ui.created_by"): r["created_by"],
+                t("ui.reversed"): yes_no(r.reversed),
+                t("ui.created_by"): r.created_by,
             }
             for r in rows
         ],
@@ -61,7 +62,7 @@ if is_officer(current):
     st.caption(t("ui.transfer_intro"))
     lines = list_lines(db, current, LineFilters(year=year))
     choices = {
-        line["id"]: f"{line['code']} · {line['source_code']} · {money(line['allocated'])} – {line['description'][:60]}"
+        line.id: f"{line.code} · {line.source_code} · {money(line.allocated)} – {line.description[:60]}"
         for line in lines
     }
     if len(choices) < 2:
@@ -79,21 +80,23 @@ if is_officer(current):
             a, b = st.columns(2)
             decision = a.text_input(t("ui.decision_no"), key="tr_decision", placeholder="215/QĐ-BYT")
             reason = b.text_input(t("ui.reason"), key="tr_reason")
+            posting.twin_box("transfer")
             clicked = st.form_submit_button(t("ui.transfer_submit"), type="primary", key="tr_submit")
-        if clicked:
-            legs = attempt(lambda: transfer(db, current, from_line, to_line, amount, when, decision, reason))
+        token = posting.token("transfer")
+        if clicked and posting.twin_allows(db, "transfer", "adjustment", f"-{amount}", when, line_id=from_line, decision_no=decision):
+            legs = attempt(lambda: transfer(db, current, from_line, to_line, amount, when, decision, reason, token=token))
             if legs is not None:
                 out, into = legs
                 source_after = line_detail(db, current, out.line_id)
                 target_after = line_detail(db, current, into.line_id)
-                clear_inputs("tr_amount", "tr_decision", "tr_reason")
+                posting.posted("transfer", "tr_amount", "tr_decision", "tr_reason")
                 flash_and_rerun(
                     t(
                         "ui.transferred",
                         amount=money(into.amount),
-                        source=source_after["code"],
-                        source_allocated=money(source_after["allocated"]),
-                        target=target_after["code"],
-                        target_allocated=money(target_after["allocated"]),
+                        source=source_after.line.code,
+                        source_allocated=money(source_after.allocated),
+                        target=target_after.line.code,
+                        target_allocated=money(target_after.allocated),
                     )
                 )

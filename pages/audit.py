@@ -12,6 +12,7 @@ import streamlit as st
 from ledger.domain.formatting import format_datetime
 from ledger.excel import read_about
 from ledger.excel.reader import WorkbookRefused
+from ledger.reports.audit_names import action_label, entity_label
 from ledger.reports.audit_trail import EventFilters, chain_head, filter_choices, list_events, locate_hash, verify_chain
 from pages.common import database, lang, require_actor, t
 
@@ -51,8 +52,10 @@ else:
                 t("ui.au_seq"): [e["seq"] for e in events],
                 t("ui.au_time"): [e["time"].strftime("%d/%m/%Y %H:%M:%S") for e in events],
                 t("ui.au_actor"): [e["actor"] for e in events],
-                t("ui.au_action"): [e["action"] for e in events],
-                t("ui.au_entity_type"): [e["entity_type"] for e in events],
+                # In the reader's words, the business key beside the id (issue 10); codes in the detail below.
+                t("ui.au_action"): [action_label(e["action"], lang()) for e in events],
+                t("ui.au_entity_type"): [entity_label(e["entity_type"], lang()) for e in events],
+                t("ui.au_key"): [e["key"] for e in events],
                 t("ui.au_entity_id"): [e["entity_id"] for e in events],
                 t("ui.au_hash"): [e["hash"][:16] + "…" for e in events],
             }
@@ -64,7 +67,8 @@ else:
     with st.expander(t("ui.au_detail")):
         seq = st.selectbox(t("ui.au_seq"), list(by_seq), key="au_seq")
         event = by_seq[seq]
-        st.code(f"prev {event['prev_hash']}\nhash {event['hash']}\n{event['occurred_at']} UTC", language=None)
+        # Vietnam time on screen; the UTC timestamp is the extract's raw column only.
+        st.code(f"{event['action']} · {event['entity_type']} #{event['entity_id']}\nprev {event['prev_hash']}\nhash {event['hash']}\n{event['time']:%d/%m/%Y %H:%M:%S}", language=None)
         left, right = st.columns(2)
         left.markdown(f"**{t('ui.au_before')}**")
         left.json(json.loads(event["before"]) if event["before"] else {})

@@ -12,10 +12,12 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from ledger.domain import codes
+from ledger.domain import clock, codes
 from ledger.domain.errors import LedgerError
 from ledger.domain.session import is_expired, session_minutes
 from ledger.i18n import t as translate
+from ledger.queries import catalogue
+from ledger.queries.lines import AdjustmentRow
 from ledger.store import schema
 from ledger.store.access import Actor
 from ledger.store.db import Database, database_url, is_storage_failure, storage_error
@@ -111,6 +113,11 @@ def role_label(role: str) -> str:
     return codes.label(codes.ROLES, role, lang())
 
 
+def code_label(labels: codes.Labels, code: str | None) -> str:
+    """A code's label from one of ``ledger.domain.codes``' lists, in the current language."""
+    return codes.label(labels, code, lang())
+
+
 def attempt(action: Callable[[], T], success: str | None = None, *, where: Any = None) -> T | None:
     """Run a ledger call; show its problems as sentences (never a traceback) and return None on refusal.
 
@@ -128,15 +135,12 @@ def attempt(action: Callable[[], T], success: str | None = None, *, where: Any =
 
 
 def year_choices(db: Database) -> list[int]:
-    from ledger.services.reference import fiscal_years
-
-    with db.read() as session:
-        years = [y.year for y in fiscal_years(session)]
-    return years or [dt.date.today().year]
+    years = [y.year for y in catalogue.fiscal_years(db)]
+    return years or [clock.today().year]
 
 
 def default_year(years: list[int]) -> int:
-    today = dt.date.today().year
+    today = clock.today().year
     return today if today in years else years[0]
 
 
@@ -183,51 +187,27 @@ def select_year(db: Database, key: str, label_key: str = "ui.year") -> int:
     return st.selectbox(t(label_key), years, index=years.index(default_year(years)), key=key)
 
 
-def units_for(db: Database, current: Actor) -> list[dict[str, Any]]:
-    """Units in the actor's scope, tree order, with their depth: plain dicts, safe outside the session."""
-    from ledger.services.reference import unit_depths, units_in_scope
-
-    with db.read() as session:
-        units = units_in_scope(session, current)
-        depths = unit_depths(units)
-        parents = {u.id: u.code for u in units}
-        return [
-            {
-                "id": u.id,
-                "code": u.code,
-                "name": u.name,
-                "kind": u.kind,
-                "parent_code": parents.get(u.parent_id) or (u.parent.code if u.parent else None),
-                "chapter_code": u.chapter_code,
-                "commitment_control": u.commitment_control,
-                "advance_limit_pct": u.advance_limit_pct,
-                "depth": depths[u.id],
-            }
-            for u in units
-        ]
+def units_for(db: Database, current: Actor) -> list[catalogue.UnitRow]:
+    """Units in the actor's scope, tree order, with their depth."""
+    return catalogue.units(db, current)
 
 
-def unit_label(unit: dict[str, Any], indent: bool = True) -> str:
-    pad = "\u2003" * unit["depth"] if indent else ""
-    return f"{pad}{unit['code']} – {unit['name']}"
+def unit_label(unit: catalogue.UnitRow, indent: bool = True) -> str:
+    pad = "\u2003" * unit.depth if indent else ""
+    return f"{pad}{unit.code} – {unit.name}"
 
 
 def catalogues(db: Database) -> dict[str, dict[str, str]]:
     """Category and source codes with their label in the current language, in catalogue order."""
-    from ledger.services.reference import categories, sources
-
-    with db.read() as session:
-        return {
-            "category": {c.code: c.label(lang()) for c in categories(session)},
-            "source": {s.code: s.label(lang()) for s in sources(session)},
-        }
+    lists = catalogue.code_lists(db)
+    return {
+        "category": {c.code: c.label(lang()) for c in lists.categories},
+        "source": {s.code: s.label(lang()) for s in lists.sources},
+    }
 
 
 def policies_for(db: Database, current: Actor) -> dict[str, str]:
-    from ledger.services.reference import policies_in_scope
-
-    with db.read() as session:
-        return {p.code: p.name for p in policies_in_scope(session, current)}
+    return {p.code: p.name for p in catalogue.policies(db, current)}
 
 
 def optional(labels: dict[str, str]) -> Callable[[str], str]:
@@ -248,13 +228,13 @@ def clear_inputs(*keys: str) -> None:
 def date_in_year(year: int) -> dict[str, dt.date]:
     """Arguments for an st.date_input bounded to a fiscal year, defaulting to today (or the nearest day)."""
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    return {"value": min(max(dt.date.today(), first), last), "min_value": first, "max_value": last}
+    return {"value": min(max(clock.today(), first), last), "min_value": first, "max_value": last}
 
 
-def adjustment_kind(row: dict[str, Any]) -> str:
-    if row.get("reverses_id"):
-        return t("ui.kind_reversal", id=row["reverses_id"])
-    if row.get("transfer_key"):
+def adjustment_kind(row: AdjustmentRow) -> str:
+    if row.reverses_id:
+        return t("ui.kind_reversal", id=row.reverses_id)
+    if row.transfer_key:
         return t("ui.kind_transfer")
     return t("ui.kind_adjustment")
 

@@ -40,7 +40,7 @@ a, b = st.columns(2)
 with a:
     year = select_year(db, key="x_year")
 with b:
-    units = {u["code"]: unit_label(u) for u in units_for(db, current)}
+    units = {u.code: unit_label(u) for u in units_for(db, current)}
     unit = st.selectbox(t("ui.unit_filter"), ["", *units], format_func=lambda c: units.get(c, t("ui.x_all_units")) if c else t("ui.x_all_units"), key="x_unit")
 wanted = (year, unit, db.generation)
 if st.button(t("ui.x_make"), key="x_make", type="primary"):

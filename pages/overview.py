@@ -9,6 +9,7 @@ from ledger.domain.formatting import format_amount
 from ledger.reports.overview import OverviewFilters, overview, totals
 from pages.common import (
     amount_column,
+    attempt,
     database,
     lang,
     money,
@@ -34,12 +35,14 @@ with left:
 with right:
     unit_code = st.selectbox(
         t("ui.unit_filter"),
-        [""] + [u["code"] for u in units],
-        format_func=optional({u["code"]: unit_label(u) for u in units}),
+        [""] + [u.code for u in units],
+        format_func=optional({u.code: unit_label(u) for u in units}),
         key="overview_unit",
     )
 
-rows = overview(db, current, OverviewFilters(year=year, unit_code=unit_code or None))
+rows = attempt(lambda: overview(db, current, OverviewFilters(year=year, unit_code=unit_code or None)))
+if rows is None:  # refused with its sentence (an unknown year or unit)
+    st.stop()
 suffix = "en" if lang() == "en" else "vi"
 categories = list(dict.fromkeys(r["category_code"] for r in rows))
 sources = list(dict.fromkeys(r["source_code"] for r in rows))

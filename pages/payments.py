@@ -3,16 +3,15 @@ contributions received, and reversals of either."""
 
 from __future__ import annotations
 
-import pandas as pd
+from dataclasses import replace
+
 import streamlit as st
 
-from ledger.domain.formatting import format_date
-from ledger.services import spending
-from ledger.services.budget import LineFilters, list_lines
+from ledger.queries.lines import LineFilters, list_lines
+from ledger.queries.spending import find_contributions, find_payments
+from ledger.services import payments
 from pages.common import (
-    amount_column,
     attempt,
-    clear_inputs,
     database,
     date_in_year,
     flash_and_rerun,
@@ -24,6 +23,9 @@ from pages.common import (
     show_flash,
     t,
 )
+from pages.parts import posting
+from pages.parts.spending_search import found_caption, spending_filters
+from pages.parts.tables import contributions_table, payments_table
 
 current = require_actor()
 db = database()
@@ -33,46 +35,44 @@ st.title(t("ui.page_payments"))
 show_flash()
 year = select_year(db, key="p_year")
 
-payments = spending.payments_in_scope(db, current, year)
-if payments:
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("ui.date"): [format_date(p["date"]) for p in payments],
-                t("ui.c_voucher"): [p["voucher_no"] for p in payments],
-                t("ui.c_entry"): [t(f"ui.pay_{p['kind']}") + (" ↺" if p["reverses_id"] else "") + (" ⚠" if p["excess_amount"] else "") for p in payments],
-                t("ui.c_reference"): [p["reference"] or t("ui.p_direct") for p in payments],
-                t("ui.line"): [p["line_code"] for p in payments],
-                t("ui.unit"): [p["unit_code"] for p in payments],
-                t("ui.amount"): [money(p["amount"]) for p in payments],
-                t("ui.created_by"): [p["created_by"] for p in payments],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={t("ui.amount"): amount_column(t("ui.amount"))},
-    )
-    st.caption(t("ui.p_total", count=len(payments), total=money(sum(p["amount"] for p in payments))))
+lines = list_lines(db, current, LineFilters(year=year))
+all_lines = {r.id: f"{r.code} – {r.description[:60]}" for r in lines}
+xhh_lines = {r.id: all_lines[r.id] for r in lines if r.source_code == "XHH"}
+
+# The list, its count and its total follow the search; count and total are SQL over all it selects.
+filters = spending_filters(db, year, all_lines, prefix="p_f")
+found = find_payments(db, current, filters)
+listed = list(found.rows)
+if listed:
+    payments_table(listed, key="p_table")
+    found_caption(found)
 else:
     st.info(t("ui.p_none"))
 
+received = find_contributions(db, current, replace(filters, agency=None))
+if received.count:
+    with st.expander(t("ui.p_contributions", count=f"{received.count:,}".replace(",", "."), total=money(received.total))):
+        contributions_table(list(received.rows), key="x_table")
+        found_caption(received)
+
 if officer:
-    lines = list_lines(db, current, LineFilters(year=year))
-    all_lines = {r["id"]: f"{r['code']} – {r['description'][:60]}" for r in lines}
-    xhh_lines = {r["id"]: all_lines[r["id"]] for r in lines if r["source_code"] == "XHH"}
     bounds = date_in_year(year)
-    direct_tab, contribution_tab, reverse_tab = st.tabs([t("ui.p_direct_new"), t("ui.p_contribution_new"), t("ui.c_act_reverse")])
+    direct_tab, contribution_tab, reverse_tab = st.tabs([t("ui.p_direct_new"), t("ui.p_contribution_new"), t("ui.c_act_reverse")], key="p_tabs", on_change="rerun")
     with direct_tab:
         with st.form("p_direct_form"):
             line_id = st.selectbox(t("ui.line"), ["", *all_lines], format_func=optional(all_lines), key="p_line")
             voucher = st.text_input(t("ui.c_voucher"), key="p_voucher")
             when = st.date_input(t("ui.date"), format="DD/MM/YYYY", key="p_date", **bounds)
             amount = st.text_input(t("ui.amount"), key="p_amount", placeholder="1.000.000")
-            if st.form_submit_button(t("ui.c_act_pay"), type="primary"):
-                done = attempt(lambda: spending.record_payment(db, current, year=year, voucher_no=voucher, date=when, kind="THANH_TOAN", line=line_id or None, amount=amount))
-                if done:
-                    clear_inputs("p_voucher", "p_amount")
-                    flash_and_rerun(t("ui.c_paid_done", amount=money(done.amount)))
+            posting.twin_box("p_direct")
+            clicked = st.form_submit_button(t("ui.c_act_pay"), type="primary")
+        token = posting.token("p_direct")
+        if clicked and posting.twin_allows(db, "p_direct", "payment", amount, when, line_id=line_id or None, commitment_id=None):
+            # The outcome shows in this tab, beside the form (the tab stays open: it is not reset).
+            done = attempt(lambda: payments.record_payment(db, current, year=year, voucher_no=voucher, date=when, kind="THANH_TOAN", line=line_id or None, amount=amount, token=token))
+            if done:
+                posting.posted("p_direct", "p_voucher", "p_amount")
+                flash_and_rerun(t("ui.c_paid_done", amount=money(done.amount)))
     with contribution_tab:
         if not xhh_lines:
             st.info(t("ui.p_no_xhh"))
@@ -82,19 +82,27 @@ if officer:
             when = st.date_input(t("ui.date"), format="DD/MM/YYYY", key="x_date", **bounds)
             donor = st.text_input(t("ui.p_donor"), key="x_donor")
             amount = st.text_input(t("ui.amount"), key="x_amount", placeholder="1.000.000")
-            if st.form_submit_button(t("ui.p_receive"), type="primary"):
-                done = attempt(lambda: spending.record_contribution(db, current, year=year, voucher_no=voucher, line=line_id or None, date=when, donor=donor, amount=amount))
-                if done:
-                    clear_inputs("x_voucher", "x_amount", "x_donor")
-                    flash_and_rerun(t("ui.p_received", amount=money(done.amount)))
+            posting.twin_box("p_contribution")
+            clicked = st.form_submit_button(t("ui.p_receive"), type="primary")
+        token = posting.token("p_contribution")
+        if clicked and posting.twin_allows(db, "p_contribution", "contribution", amount, when, line_id=line_id or None, donor=donor):
+            done = attempt(lambda: payments.record_contribution(db, current, year=year, voucher_no=voucher, line=line_id or None, date=when, donor=donor, amount=amount, token=token))
+            if done:
+                posting.posted("p_contribution", "x_voucher", "x_amount", "x_donor")
+                flash_and_rerun(t("ui.p_received", amount=money(done.amount)))
     with reverse_tab:
-        open_entries = {p["id"]: f"{p['voucher_no']} · {p['line_code']} · {money(p['amount'])}" for p in payments if not p["reverses_id"] and not p["reference"]}
-        reversed_ids = {p["reverses_id"] for p in payments if p["reverses_id"]}
-        open_entries = {k: v for k, v in open_entries.items() if k not in reversed_ids}
+        # Direct payments only: a commitment's payments are reversed on the commitment's screen.
+        open_entries = {p.id: f"{p.voucher_no} · {p.line_code} · {money(p.amount)}" for p in listed if p.reversible and p.commitment_id is None}
         st.caption(t("ui.p_reverse_hint"))
+        entry = st.selectbox(t("ui.c_entry"), list(open_entries), index=None, format_func=open_entries.get, placeholder=t("ui.pick_entry"), key="p_rev_entry")
         with st.form("p_reverse_form"):
-            entry = st.selectbox(t("ui.c_entry"), ["", *open_entries], format_func=optional(open_entries), key="p_rev_entry")
             reason = st.text_input(t("ui.reason"), key="p_rev_reason")
-            if st.form_submit_button(t("ui.c_act_reverse")) and entry:
-                if attempt(lambda: spending.reverse_payment(db, current, entry, reason)):
-                    flash_and_rerun(t("ui.c_reversed"))
+            ticked = posting.confirm_box("p_reverse", t("ui.confirm_reverse", entry=open_entries[entry])) if entry in open_entries else False
+            clicked = st.form_submit_button(t("ui.c_act_reverse"))
+        token = posting.token("p_reverse")
+        if clicked and entry is None:
+            st.error(t("ui.pick_entry_first"))
+        elif clicked and posting.confirmed(ticked):
+            if attempt(lambda: payments.reverse_payment(db, current, entry, reason, token=token)):
+                posting.posted("p_reverse", "p_rev_entry", "p_rev_reason")
+                flash_and_rerun(t("ui.c_reversed"))

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ledger.domain import codes
+from ledger.queries import catalogue
 from ledger.services.reference import (
-    budget_codes,
     create_policy,
     create_unit,
-    fiscal_years,
     open_year,
-    policies_in_scope,
-    set_year_open,
     update_unit,
 )
+from ledger.services.year_end import reopen_year
 from ledger.store.models import CONTROL_MODES, UNIT_KINDS
 from pages.common import (
     attempt,
     clear_inputs,
     database,
     flash_and_rerun,
+    lang,
     optional,
     require_actor,
     require_admin_page,
@@ -38,15 +38,22 @@ show_flash()
 
 
 def kind_label(kind: str) -> str:
-    return t(f"ui.unit_kind_{kind}")
+    return codes.label(codes.UNIT_KINDS, kind, lang())
 
 
 def control_label(mode: str) -> str:
-    return t(f"ui.control_{mode}")
+    return codes.label(codes.CONTROL_MODES, mode, lang())
+
+
+def phased_label(mode: str) -> str:
+    return codes.label(codes.PHASED_MODES, mode, lang())
+
+
+PHASED_MODES = tuple(codes.PHASED_MODES)
 
 
 units = units_for(db, current)
-unit_labels = {u["code"]: unit_label(u) for u in units}
+unit_labels = {u.code: unit_label(u) for u in units}
 
 tab_units, tab_years, tab_policies, tab_codes = st.tabs(
     [t("ui.tab_units"), t("ui.tab_years"), t("ui.tab_policies"), t("ui.tab_codes")]
@@ -57,13 +64,13 @@ with tab_units:
     st.dataframe(
         [
             {
-                t("ui.unit_code"): u["code"],
-                t("ui.unit_name"): "\u2003" * u["depth"] + u["name"],
-                t("ui.unit_kind"): kind_label(u["kind"]),
-                t("ui.parent_unit"): u["parent_code"] or "",
-                t("ui.chapter"): u["chapter_code"] or "",
-                t("ui.commitment_control"): control_label(u["commitment_control"]),
-                t("ui.advance_limit"): f"{u['advance_limit_pct']} %",
+                t("ui.unit_code"): u.code,
+                t("ui.unit_name"): "\u2003" * u.depth + u.name,
+                t("ui.unit_kind"): kind_label(u.kind),
+                t("ui.parent_unit"): u.parent_code or "",
+                t("ui.chapter"): u.chapter_code or "",
+                t("ui.commitment_control"): control_label(u.commitment_control),
+                t("ui.advance_limit"): f"{u.advance_limit_pct} %",
             }
             for u in units
         ],
@@ -86,6 +93,7 @@ with tab_units:
         chapter = c.text_input(t("ui.chapter"), key="unit_chapter", help=t("ui.chapter_help"))
         a, b = st.columns(2)
         control = a.selectbox(t("ui.commitment_control"), CONTROL_MODES, format_func=control_label, key="unit_control")
+        phased = a.selectbox(t("ui.phased_control"), PHASED_MODES, format_func=phased_label, key="unit_phased")
         advance = b.number_input(
             t("ui.advance_limit"), min_value=0, max_value=100, value=50, step=1, key="unit_advance"
         )
@@ -101,6 +109,7 @@ with tab_units:
                 parent_code=parent or None,
                 chapter_code=chapter or None,
                 commitment_control=control,
+                phased_control=phased,
                 advance_limit_pct=int(advance),
             )
         )
@@ -118,14 +127,14 @@ with tab_units:
         key="edit_unit",
     )
     if chosen is not None:
-        unit = next(u for u in units if u["code"] == chosen)
+        unit = next(u for u in units if u.code == chosen)
         with st.form(f"edit_unit_form_{chosen}"):
-            new_name = st.text_input(t("ui.unit_name"), value=unit["name"], key=f"edit_unit_name_{chosen}")
+            new_name = st.text_input(t("ui.unit_name"), value=unit.name, key=f"edit_unit_name_{chosen}")
             a, b, c = st.columns(3)
             new_kind = a.selectbox(
                 t("ui.unit_kind"),
                 UNIT_KINDS,
-                index=UNIT_KINDS.index(unit["kind"]) if unit["kind"] in UNIT_KINDS else 0,
+                index=UNIT_KINDS.index(unit.kind) if unit.kind in UNIT_KINDS else 0,
                 format_func=kind_label,
                 key=f"edit_unit_kind_{chosen}",
             )
@@ -133,26 +142,27 @@ with tab_units:
             new_parent = b.selectbox(
                 t("ui.parent_unit"),
                 parents,
-                index=parents.index(unit["parent_code"]) if unit["parent_code"] in parents else 0,
+                index=parents.index(unit.parent_code) if unit.parent_code in parents else 0,
                 format_func=optional(unit_labels),
                 key=f"edit_unit_parent_{chosen}",
             )
             new_chapter = c.text_input(
-                t("ui.chapter"), value=unit["chapter_code"] or "", key=f"edit_unit_chapter_{chosen}"
+                t("ui.chapter"), value=unit.chapter_code or "", key=f"edit_unit_chapter_{chosen}"
             )
             a, b = st.columns(2)
             new_control = a.selectbox(
                 t("ui.commitment_control"),
                 CONTROL_MODES,
-                index=CONTROL_MODES.index(unit["commitment_control"]),
+                index=CONTROL_MODES.index(unit.commitment_control),
                 format_func=control_label,
                 key=f"edit_unit_control_{chosen}",
             )
+            new_phased = a.selectbox(t("ui.phased_control"), PHASED_MODES, index=PHASED_MODES.index(unit.phased_control), format_func=phased_label, key=f"edit_unit_phased_{chosen}")
             new_advance = b.number_input(
                 t("ui.advance_limit"),
                 min_value=0,
                 max_value=100,
-                value=int(unit["advance_limit_pct"]),
+                value=int(unit.advance_limit_pct),
                 step=1,
                 key=f"edit_unit_advance_{chosen}",
             )
@@ -168,6 +178,7 @@ with tab_units:
                     parent_code=new_parent or None,
                     chapter_code=new_chapter or None,
                     commitment_control=new_control,
+                    phased_control=new_phased,
                     advance_limit_pct=int(new_advance),
                 )
             )
@@ -176,15 +187,20 @@ with tab_units:
 
 # --- fiscal years -------------------------------------------------------------------------------
 with tab_years:
-    with db.read() as session:
-        years = [(y.year, y.is_open) for y in fiscal_years(session)]
+    years = [(y.year, y.is_open) for y in catalogue.fiscal_years(db)]
     for year, is_open in years:
         a, b = st.columns([3, 1])
         a.markdown(f"**{year}** · {t('ui.year_open') if is_open else t('ui.year_closed')}")
-        if b.button(t("ui.close_year") if is_open else t("ui.reopen_year"), key=f"year_toggle_{year}"):
-            done = attempt(lambda year=year, is_open=is_open: set_year_open(db, current, year, not is_open))
-            if done is not None:
-                flash_and_rerun(t("ui.year_closed_done" if is_open else "ui.year_reopened_done", year=year))
+        if is_open:  # a year closes only by the year-end run, with its carry-overs and cancellations
+            b.page_link("pages/year_end.py", label=t("ui.close_year"), icon=":material/event_available:")
+            continue
+        with b.popover(t("ui.reopen_year")):  # and reopens only by a decision, with its reason
+            decision = st.text_input(t("ui.decision_no"), key=f"reopen_decision_{year}")
+            reason = st.text_input(t("ui.reason"), key=f"reopen_reason_{year}")
+            if st.button(t("ui.reopen_year"), key=f"year_toggle_{year}"):
+                done = attempt(lambda year=year, decision=decision, reason=reason: reopen_year(db, current, year, decision, reason))
+                if done is not None:
+                    flash_and_rerun(t("ui.year_reopened_done", year=year))
     with st.form("open_year_form"):
         next_year = max((y for y, _ in years), default=year_choices(db)[0] - 1) + 1
         new_year = st.number_input(
@@ -198,14 +214,8 @@ with tab_years:
 
 # --- policies -----------------------------------------------------------------------------------
 with tab_policies:
-    codes_by_id = {u["id"]: u["code"] for u in units}
-    with db.read() as session:
-        policies = [(p.code, p.name, codes_by_id.get(p.owner_unit_id, "")) for p in policies_in_scope(session, current)]
-    st.dataframe(
-        [{t("ui.policy_code"): c, t("ui.policy_name"): n, t("ui.owner_unit"): o} for c, n, o in policies],
-        hide_index=True,
-        key="policies_table",
-    )
+    policies = [(p.code, p.name, p.owner_unit_code) for p in catalogue.policies(db, current)]
+    st.dataframe([{t("ui.policy_code"): c, t("ui.policy_name"): n, t("ui.owner_unit"): o} for c, n, o in policies], hide_index=True, key="policies_table")
     st.subheader(t("ui.create_policy"))
     with st.form("create_policy_form"):
         a, b = st.columns([1, 3])
@@ -224,9 +234,8 @@ with tab_codes:
     code_years = year_choices(db)
     code_year = st.selectbox(t("ui.year"), code_years, key="codes_year")
     st.caption(t("ui.codes_read_only"))
-    with db.read() as session:
-        sectors = budget_codes(session, "sector", code_year)
-        sub_items = budget_codes(session, "sub_item", code_year)
+    sectors = [(c.code, c.label) for c in catalogue.budget_codes(db, "sector", code_year)]
+    sub_items = [(c.code, c.label) for c in catalogue.budget_codes(db, "sub_item", code_year)]
     a, b = st.columns(2)
     with a:
         st.markdown(f"**{t('ui.sector_code')}**")

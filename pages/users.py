@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from ledger.domain.formatting import format_datetime
-from ledger.services.users import create_user, list_users, reset_password, unlock_user, update_user
+from ledger.queries.users import list_users
+from ledger.reports.audit_trail import VIETNAM
+from ledger.services.users import create_user, reset_password, unlock_user, update_user
 from ledger.store.models import ROLES
 from pages.common import (
     attempt,
@@ -33,19 +37,19 @@ users = attempt(lambda: list_users(db, current))
 if users is None:
     st.stop()
 units = units_for(db, current)
-unit_labels = {u["code"]: unit_label(u) for u in units}
+unit_labels = {u.code: unit_label(u) for u in units}
 
 st.dataframe(
     [
         {
-            t("ui.username"): u["username"],
-            t("ui.full_name"): u["full_name"],
-            t("ui.role"): role_label(u["role"]),
-            t("ui.unit"): u["unit_code"] or "",
-            t("ui.active"): yes_no(u["is_active"]),
-            t("ui.demo_account"): yes_no(u["is_demo"]),
-            t("ui.sso_subject"): u["sso_subject"] or "",
-            t("ui.locked_until"): format_datetime(u["locked_until"]) + " UTC" if u["locked_until"] else "",
+            t("ui.username"): u.username,
+            t("ui.full_name"): u.full_name,
+            t("ui.role"): role_label(u.role),
+            t("ui.unit"): u.unit_code or "",
+            t("ui.active"): yes_no(u.is_active),
+            t("ui.demo_account"): yes_no(u.is_demo),
+            t("ui.sso_subject"): u.sso_subject or "",
+            t("ui.locked_until"): format_datetime(u.locked_until) + " UTC" if u.locked_until else "",
         }
         for u in users
     ],
@@ -75,37 +79,41 @@ if create_clicked:
         flash_and_rerun(t("ui.user_created", name=created.username))
 
 st.subheader(t("ui.edit_user"))
-by_name = {u["username"]: u for u in users}
+by_name = {u.username: u for u in users}
 chosen = st.selectbox(
     t("ui.choose_user"),
     list(by_name),
     index=None,
-    format_func=lambda name: f"{name} – {by_name[name]['full_name']}" if by_name[name]["full_name"] else name,
+    format_func=lambda name: f"{name} – {by_name[name].full_name}" if by_name[name].full_name else name,
     placeholder=t("ui.choose_user_hint"),
     key="edit_user",
 )
 if chosen is not None:
     user = by_name[chosen]
     with st.form(f"edit_user_form_{chosen}"):
-        new_full_name = st.text_input(t("ui.full_name"), value=user["full_name"], key=f"edit_full_name_{chosen}")
+        new_full_name = st.text_input(t("ui.full_name"), value=user.full_name, key=f"edit_full_name_{chosen}")
         a, b, c = st.columns(3)
         new_role = a.selectbox(
-            t("ui.role"), ROLES, index=ROLES.index(user["role"]), format_func=role_label, key=f"edit_role_{chosen}"
+            t("ui.role"), ROLES, index=ROLES.index(user.role), format_func=role_label, key=f"edit_role_{chosen}"
         )
         unit_options = ["", *unit_labels]
         new_unit = b.selectbox(
             t("ui.unit"),
             unit_options,
-            index=unit_options.index(user["unit_code"]) if user["unit_code"] in unit_options else 0,
+            index=unit_options.index(user.unit_code) if user.unit_code in unit_options else 0,
             format_func=optional(unit_labels),
             key=f"edit_unit_{chosen}",
         )
-        active = c.checkbox(t("ui.active"), value=user["is_active"], key=f"edit_active_{chosen}")
+        active = c.checkbox(t("ui.active"), value=user.is_active, key=f"edit_active_{chosen}")
         new_sso = st.text_input(
-            t("ui.sso_subject"), value=user["sso_subject"] or "", key=f"edit_sso_{chosen}", help=t("ui.sso_subject_help")
+            t("ui.sso_subject"), value=user.sso_subject or "", key=f"edit_sso_{chosen}", help=t("ui.sso_subject_help")
         )
+        # Deactivating shuts the person out: it waits for a tick that says so (issue 10).
+        lock_ok = st.checkbox(t("ui.confirm_lock", username=chosen), key=f"confirm_lock_{chosen}") if user.is_active else False
         edit_clicked = st.form_submit_button(t("ui.save_changes"), type="primary", key=f"edit_submit_{chosen}")
-    if edit_clicked:
+    if edit_clicked and user.is_active and not active and not lock_ok:
+        st.error(t("ui.confirm_needed"))
+    elif edit_clicked:
         changed = attempt(
             lambda: update_user(
                 db,
@@ -121,8 +129,8 @@ if chosen is not None:
         if changed is not None:
             flash_and_rerun(t("ui.user_updated", name=chosen))
 
-    if user["locked_until"] is not None:
-        st.warning(f"{t('ui.locked_until')}: {format_datetime(user['locked_until'])} UTC")
+    if user.locked_until is not None:
+        st.warning(f"{t('ui.locked_until')}: {format_datetime(user.locked_until.replace(tzinfo=dt.UTC).astimezone(VIETNAM))}")  # Vietnam time
         if st.button(t("ui.unlock_user"), key=f"unlock_{chosen}"):
             if attempt(lambda: unlock_user(db, current, chosen)):
                 flash_and_rerun(t("ui.user_unlocked", name=chosen))

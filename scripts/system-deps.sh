@@ -8,6 +8,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+# The report to the Ministry converts its .docx to PDF: LibreOffice needs its writer for that.
+[[ -e /usr/lib/libreoffice/share/registry/writer.xcd ]] || need+=(libreoffice-writer-nogui)
 
 if ((${#need[@]} == 0)); then
   exit 0

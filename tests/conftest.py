@@ -12,6 +12,7 @@ import os
 import shutil
 import sqlite3
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,9 @@ from ledger.store.db import Database  # noqa: E402
 from ledger.store.models import User  # noqa: E402
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+# ``init`` creates the ledger's signing key when it is missing: the tests' keys live in a temporary
+# folder, never in the working tree's data/.
+os.environ.setdefault("LEDGER_KEY_FILE", os.path.join(tempfile.mkdtemp(prefix="ledger-test-key-"), "ledger.key"))
 BACKENDS = ["sqlite", "postgresql"]
 DEMO_PASSWORD = "demo"
 _counter = itertools.count()
@@ -164,3 +168,113 @@ def pytest_runtest_makereport(item, call):
     if IN_CI and report.skipped:
         report.outcome = "failed"
         report.longrepr = f"skipped while CI=true: {report.longrepr}"
+
+
+# === The AppTest harness =============================================================================
+# The one harness of the tests that drive the screens through Streamlit's AppTest (test_pages,
+# test_pages_work, test_audit_screen, test_workbook's screen, hardening_support): the app's
+# database, starting the app as a user on a page, and reading what a run shows.
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Run streamlit_app.py on every AppTest run, as the server does.
+
+    Because the screens live in a folder named ``pages/``, Streamlit starts in its old "pages
+    directory" mode until ``st.navigation`` is first called; the server then stays in navigation
+    mode, but AppTest builds a fresh PagesManager for every run and so, after the first run, would
+    execute the page file alone (no sidebar, no language switch, no menu). Pin navigation mode.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def release_app_databases() -> None:
+    """Dispose the engines the app cached (st.cache_resource), so PostgreSQL connections do not pile up."""
+    from pages.common import _database
+
+    _database.clear()
+
+
+def _app_database(url: str, monkeypatch):
+    monkeypatch.setenv("LEDGER_DATABASE_URL", url)
+    database = Database(url)
+    yield database
+    database.dispose()
+    release_app_databases()
+
+
+@pytest.fixture
+def app_ledger(demo_url, monkeypatch):
+    """The demo database for the app under test (and for the test's own SQL)."""
+    yield from _app_database(demo_url, monkeypatch)
+
+
+@pytest.fixture
+def app_empty_ledger(db_url, monkeypatch):
+    """A migrated, empty database for the app under test (the first-run screen)."""
+    yield from _app_database(db_url, monkeypatch)
+
+
+def start_app(database: Database | None, user: str | None = None, page: str | None = None, *, timeout: float = 60, **state):
+    """The app after its first run, signed in as ``user`` (if given), on ``page`` (if given);
+    ``state`` goes into the session state before the first run."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=timeout)
+    if user is not None:
+        at.session_state["actor"] = actor_for(database, user)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page_alone(database: Database, page: str, user: str):
+    """Run one page script by itself, as if its URL were opened without going through the menu."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / page), default_timeout=60)
+    at.session_state["actor"] = actor_for(database, user)
+    at.run()
+    return at
+
+
+def app_errors(at) -> list[str]:
+    """The error boxes a run shows (a run that raised fails here, with its exceptions)."""
+    assert not at.exception, [e.value for e in at.exception]
+    return [e.value for e in at.error]
+
+
+def app_successes(at) -> list[str]:
+    assert not at.exception, [e.value for e in at.exception]
+    return [s.value for s in at.success]
+
+
+def app_metric(at, label: str) -> str:
+    """The value of the (first) metric with this label."""
+    values = [m.value for m in at.metric if m.label == label]
+    assert values, f"no metric {label!r} in {[m.label for m in at.metric]}"
+    return values[0]
+
+
+def widget_keys(widgets) -> set[str]:
+    return {w.key for w in widgets if w.key}
+
+
+def submit(at, label: str):
+    """Click the (form) button with this label and rerun."""
+    buttons = [b for b in at.button if b.label == label]
+    assert len(buttons) == 1, (label, [b.label for b in at.button])
+    buttons[0].click().run()
+    return at

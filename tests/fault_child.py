@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, select  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from ledger.services import spending  # noqa: E402
+from ledger.services import payments  # noqa: E402
 from ledger.store import audit  # noqa: E402
 from ledger.store.access import Actor  # noqa: E402
 from ledger.store.db import Database  # noqa: E402
@@ -71,7 +71,7 @@ def main() -> None:
         officer = actor(db, "officer")
         line = int(sys.argv[3])
         hold_after_events(1)
-        spending.record_payment(db, officer, year=2026, voucher_no="C-BI-GIET", date="02/02/2026", kind="THANH_TOAN", line=line, amount=1_000_000)
+        payments.record_payment(db, officer, year=2026, voucher_no="C-BI-GIET", date="02/02/2026", kind="THANH_TOAN", line=line, amount=1_000_000)
     elif mode == "import":
         from ledger.excel.importer import import_workbook
 

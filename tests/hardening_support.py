@@ -1,68 +1,21 @@
-"""Helpers of the hardening tests (test_hardening, test_misuse, test_load, test_faults): the AppTest
-harness of tests/test_pages.py, and reads of every text a rendered screen holds.
-
-A test module uses the fixtures by importing ``app_ledger_fixture`` / ``navigation_mode_fixture``
-(registered under the names ``app_ledger`` and ``navigation_mode``)."""
+"""Helpers of the hardening tests (test_hardening, test_misuse, test_load, test_faults): reads of
+every text a rendered screen holds. The AppTest harness itself is tests/conftest.py's; its names
+are re-exported here under the names those modules import."""
 
 from __future__ import annotations
 
 import io
 from typing import Any
 
-import pytest
-from conftest import ROOT, actor_for
+from conftest import app_errors, app_ledger, app_successes, navigation_mode, start_app
 from streamlit.testing.v1 import AppTest
 
-from ledger.store.db import Database
-
-
-@pytest.fixture(name="navigation_mode")
-def navigation_mode_fixture(monkeypatch):
-    """Keep Streamlit in navigation mode on every AppTest run (see tests/test_pages.py)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-@pytest.fixture(name="app_ledger")
-def app_ledger_fixture(demo_url, monkeypatch, navigation_mode):
-    """The demo database for the app under test (and for the test's own reads)."""
-    monkeypatch.setenv("LEDGER_DATABASE_URL", demo_url)
-    database = Database(demo_url)
-    yield database
-    database.dispose()
-    from pages.common import _database
-
-    _database.clear()  # dispose the engines the app cached, so PostgreSQL connections do not pile up
-
-
-def start(database: Database | None, user: str | None = None, page: str | None = None, **state: Any) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
-    if user is not None:
-        at.session_state["actor"] = actor_for(database, user)
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.run()
-    if page is not None:
-        at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def errors(at: AppTest) -> list[str]:
-    assert not at.exception, [e.value for e in at.exception]
-    return [e.value for e in at.error]
-
-
-def successes(at: AppTest) -> list[str]:
-    assert not at.exception, [e.value for e in at.exception]
-    return [s.value for s in at.success]
+# The AppTest harness is conftest.py's; these names stay for the modules that import them.
+navigation_mode_fixture = navigation_mode
+app_ledger_fixture = app_ledger
+start = start_app
+errors = app_errors
+successes = app_successes
 
 
 def _arrow_text(data: bytes) -> str:

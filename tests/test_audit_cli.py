@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import tracemalloc
 import uuid
 from pathlib import Path
 
@@ -18,12 +19,14 @@ from sqlalchemy import create_engine, select, text
 
 import ledger.store.audit
 from ledger.cli import main
+from ledger.demo.scale import load_scale_demo
 from ledger.services.budget import add_line, adjust_line, reverse_adjustment, transfer
 from ledger.services.reference import create_unit, set_year_open, update_unit
 from ledger.services.users import create_user, reset_password, sign_in, update_user
 from ledger.store import audit
 from ledger.store.db import Database
 from ledger.store.models import AUDITED_MODELS, AuditEvent
+from ledger.store.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,7 +77,7 @@ def own_line(db: Database, actors, code: str = "TT-AUD-01", estimate: int = 100_
 
 def test_chain_verifies_after_the_demo(demo_db):
     with demo_db.read() as session:
-        result = audit.verify(session)
+        result = verify(session)
     assert result.ok, result.summary()
     audited_rows = sum(count(demo_db, model.__tablename__) for model in AUDITED_MODELS.values())
     assert result.rows == audited_rows
@@ -100,6 +103,26 @@ def test_each_hash_covers_the_previous_hash(demo_db):
         assert audit.compute_hash("f" * 64, event) != event.hash
         prev = event.hash
     assert len({e.hash for e in events}) == len(events)
+
+
+def test_the_spliced_hash_is_the_hash_of_the_events_canonical_json(demo_db):
+    """compute_hash splices the stored before/after instead of parsing and re-encoding them: it must
+    give exactly SHA-256(prev + canonical_json(payload)), the definition every earlier event used."""
+    import hashlib
+    import json
+
+    with demo_db.read() as session:
+        events = list(session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+    assert any("ư" in (e.after or "") for e in events)  # non-ASCII states are covered
+    for event in events:
+        payload = {
+            "seq": event.seq, "occurred_at": event.occurred_at, "actor": event.actor, "action": event.action,
+            "entity_type": event.entity_type, "entity_id": event.entity_id,
+            "before": json.loads(event.before) if event.before else None,
+            "after": json.loads(event.after) if event.after else None,
+        }
+        text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        assert audit.compute_hash(event.prev_hash, event) == hashlib.sha256((event.prev_hash + text).encode()).hexdigest(), event.seq
 
 
 def test_services_keep_the_chain_valid(demo_db, actors):
@@ -129,7 +152,7 @@ def test_services_keep_the_chain_valid(demo_db, actors):
         "fiscal_year.close",
     ]
     with demo_db.read() as session:
-        result = audit.verify(session)
+        result = verify(session)
     assert result.ok, result.summary()
 
 
@@ -176,7 +199,7 @@ def test_a_write_whose_audit_event_fails_leaves_no_row(demo_db, actors, monkeypa
         (0, adjust_line, (demo_db, officer, a, 1_000_000, D2025, "53/QĐ-BYT"), {}),
         (1, transfer, (demo_db, officer, a, b, 1_000_000, D2025, "54/QĐ-BYT"), {}),  # the second leg's event fails
         (0, reverse_adjustment, (demo_db, officer, posted.id, "Sai", D2025), {}),
-        (0, create_user, (demo_db, admin, "ketoan.moi", "officer", "mat-khau"), {"unit_code": "BYT-TT"}),
+        (0, create_user, (demo_db, admin, "ketoan.moi", "officer", "mat-khau-dai-so-1"), {"unit_code": "BYT-TT"}),
         (0, create_unit, (demo_db, admin), {"code": "BTC", "name": "Bộ Tài chính", "parent_code": "QG"}),
         (0, update_user, (demo_db, admin, "officer"), {"is_active": False}),
         (0, set_year_open, (demo_db, admin, 2025, False), {}),
@@ -186,7 +209,7 @@ def test_a_write_whose_audit_event_fails_leaves_no_row(demo_db, actors, monkeypa
         refused(demo_db, AuditStoreDown, call, *args, **kwargs)
         monkeypatch.undo()
     with demo_db.read() as session:
-        assert audit.verify(session).ok
+        assert verify(session).ok
 
 
 # --- verify names the event a tampered row contradicts ----------------------------------------
@@ -316,6 +339,97 @@ def test_verify_catches_a_deleted_head_event(demo_db, demo_url, capsys):
     code, out = verify_cli(demo_url, capsys)
     assert code == 1
     assert out.startswith("BROKEN")
+
+
+
+# --- which finding verify reports, and that it streams ------------------------------------------
+
+
+def test_verify_reports_the_first_wrong_row_in_key_order(demo_db, demo_url):
+    """Tables are checked in AUDITED_MODELS order, each in entity_id order as text ("10" before "2"),
+    so the finding and its row count do not depend on how the database happens to scan a table."""
+    keys = sorted(str(i) for (i,) in rows(demo_db, "SELECT id FROM budget_lines"))
+    assert {"2", "10"} <= set(keys)
+    sql = "UPDATE budget_lines SET description = 'sửa lén' WHERE id IN (2, 10)"
+    assert tamper(demo_url, sql) == 2
+    with demo_db.read() as session:
+        result = verify(session)
+    assert not result.ok
+    assert result.broken_seq == latest_event_seq(demo_db, "budget_line", 10)
+    assert result.reason == "budget_line 10 no longer matches the state this event recorded (row changed behind the ledger's back)"
+    earlier_tables = list(AUDITED_MODELS)[: list(AUDITED_MODELS).index("budget_line")]
+    before = sum(count(demo_db, AUDITED_MODELS[name].__tablename__) for name in earlier_tables)
+    assert result.rows == before + keys.index("10") + 1  # rows read, that one included
+    assert result.events == count(demo_db, "audit_events")
+    assert result.head_hash == scalar(demo_db, "SELECT hash FROM audit_events ORDER BY seq DESC")
+
+
+def test_a_changed_row_is_reported_before_a_deleted_one_and_deletions_by_earliest_event(demo_db, demo_url, actors):
+    admin = actors["admin"]
+    line = own_line(demo_db, actors, "TT-AUD-DEL")  # budget_line: a later table than unit, an earlier event
+    unit = create_unit(demo_db, admin, code="GIA", name="Đơn vị thử", parent_code="QG").id
+    line_seq, unit_seq = latest_event_seq(demo_db, "budget_line", line), latest_event_seq(demo_db, "unit", unit)
+    assert line_seq < unit_seq
+    tamper(demo_url, "DELETE FROM budget_lines WHERE id = :i", i=line)
+    tamper(demo_url, "DELETE FROM units WHERE id = :i", i=unit)
+    with demo_db.read() as session:
+        result = verify(session)
+    assert (result.ok, result.broken_seq) == (False, line_seq)
+    assert result.reason == f"budget_line {line} recorded by this event is missing (row deleted behind the ledger's back)"
+    assert result.rows == sum(count(demo_db, model.__tablename__) for model in AUDITED_MODELS.values())
+    assert result.summary() == f"BROKEN at event {line_seq}: {result.reason}"
+
+    adjustment = int(scalar(demo_db, "SELECT MAX(id) FROM adjustments"))  # a later table than both
+    tamper(demo_url, "UPDATE adjustments SET amount = amount + 1 WHERE id = :i", i=adjustment)
+    with demo_db.read() as session:
+        result = verify(session)
+    assert result.broken_seq == latest_event_seq(demo_db, "adjustment", adjustment)
+    assert result.reason == f"adjustment {adjustment} no longer matches the state this event recorded (row changed behind the ledger's back)"
+
+
+def test_verify_orders_entity_ids_that_are_not_numbers(demo_db, demo_url, backend):
+    """Events whose entity_id is no row's key (punctuation, a sign, non-ASCII) sort the same way in the
+    database and in Python, whatever the column's collation (on PostgreSQL a linguistic one is put on
+    entity_id here: it sorts "Đ1" before "z", Python after)."""
+    odd = ["1-0", "1.5", "10-", "-1", "1 0", "Đ1", "z", "0"]
+    with demo_db.write() as session:
+        for entity_id in odd:
+            after = {"name": "ma"} if entity_id == "1.5" else None
+            audit.record(session, "admin", "unit.delete", "unit", entity_id, None, after)
+    if backend == "postgresql":
+        tamper(demo_url, 'ALTER TABLE audit_events ALTER COLUMN entity_id TYPE VARCHAR(64) COLLATE "und-x-icu"')
+        ordered = [i for (i,) in rows(demo_db, "SELECT entity_id FROM audit_events WHERE entity_id IN ('Đ1', 'z') ORDER BY entity_id")]
+        assert ordered == ["Đ1", "z"]
+    with demo_db.read() as session:
+        result = verify(session)
+    assert not result.ok
+    assert result.reason == "unit 1.5 recorded by this event is missing (row deleted behind the ledger's back)"
+    assert result.broken_seq == latest_event_seq(demo_db, "unit", "1.5")
+
+
+def test_verify_memory_does_not_grow_with_the_ledger(backend, templates, monkeypatch):
+    """Python's peak allocation during verify (about 0.2 MB here) is the same for a ledger with ten
+    times the payments (1.8 times the events); the earlier verify, which kept every entity's latest
+    event, peaked at 35 MB and 53 MB on these two. SQLite's own cache is not Python's: the bench
+    (bench/verify_bench.py) measures the whole process."""
+    monkeypatch.setattr("ledger.store.verify.BATCH", 50)  # below the size of the large tables used here
+    peaks = {}
+    for payments in (200, 2000):
+        db = Database(templates.fresh_url(backend, demo=False))
+        try:
+            load_scale_demo(db, payments=payments, today=D2025)
+            with db.read() as session:
+                verify(session)  # warm: statement compilation and caches are not the ledger's size
+                tracemalloc.start()
+                try:
+                    result = verify(session)
+                    peaks[payments] = tracemalloc.get_traced_memory()[1]
+                finally:
+                    tracemalloc.stop()
+            assert result.ok, result.summary()
+        finally:
+            db.dispose()
+    assert peaks[2000] < 1.3 * peaks[200], peaks
 
 
 # --- the command line -------------------------------------------------------------------------

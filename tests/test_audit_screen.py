@@ -8,17 +8,15 @@ import datetime as dt
 import io
 
 import openpyxl
-import pytest
-from conftest import ROOT, actor_for
+from conftest import actor_for, start_app
 from ledger_testkit import D2026, line_id
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
-from test_pages import entry_script_on_every_run  # noqa: F401  (autouse: navigation mode on every run)
 from workbook_support import sql, sql_rows
 
 from ledger.excel import export_workbook, read_about
 from ledger.reports.audit_trail import VIETNAM, EventFilters, chain_head, list_events, locate_hash
-from ledger.services import spending
+from ledger.services import commitments
 from ledger.services.budget import adjust_line
 from ledger.store.access import SYSTEM
 from ledger.store.db import Database
@@ -26,25 +24,8 @@ from ledger.store.db import Database
 PAGE = "pages/audit.py"
 
 
-@pytest.fixture
-def app_db(demo_url, monkeypatch):
-    monkeypatch.setenv("LEDGER_DATABASE_URL", demo_url)
-    database = Database(demo_url)
-    yield database
-    database.dispose()
-    from pages.common import _database
-
-    _database.clear()
-
-
 def open_screen(database: Database, user: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=90)
-    at.session_state["actor"] = actor_for(database, user)
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return start_app(database, user, PAGE, timeout=90)
 
 
 def shown_events(at: AppTest):
@@ -99,9 +80,9 @@ def test_filters_by_who_what_when_and_entity(demo_db, actors):
 
 def test_a_removed_order_item_stays_in_its_units_trail(demo_db, actors):
     officer = actors["officer"]
-    order = spending.create_order(demo_db, officer, year=2026, reference="HD-AU-1", line=line_id(demo_db, "BYT-TT-26-01"), press_agency="SKDS",
+    order = commitments.create_order(demo_db, officer, year=2026, reference="HD-AU-1", line=line_id(demo_db, "BYT-TT-26-01"), press_agency="SKDS",
                                   description="Dự thảo", items=[{"product": "Bài", "quantity": 1, "unit_price": 1_000_000}])
-    spending.update_draft(demo_db, officer, order.id, 1, items=[{"product": "Video", "quantity": 1, "unit_price": 2_000_000}])
+    commitments.update_draft(demo_db, officer, order.id, 1, items=[{"product": "Video", "quantity": 1, "unit_price": 2_000_000}])
     removed = [e for e in all_events(demo_db, officer, action="order_item.delete")]
     assert len(removed) == 1 and '"product":"Bài"' in removed[0]["before"]
     assert all_events(demo_db, actor_for(demo_db, "officer"), action="order_item.delete")
@@ -131,36 +112,38 @@ def test_an_extract_is_located_in_the_chain(demo_db, actors):
 
 # --- the screen --------------------------------------------------------------------------------------------
 
-def test_the_screen_lists_filters_and_shows_the_head_hash(app_db, actors):
-    adjust_line(app_db, actors["officer"], line_id(app_db, "BYT-TT-26-01"), 2_000_000, D2026, "79/QĐ-BYT", "Bổ sung")
-    at = open_screen(app_db, "auditor")
+def test_the_screen_lists_filters_and_shows_the_head_hash(app_ledger, actors):
+    adjust_line(app_ledger, actors["officer"], line_id(app_ledger, "BYT-TT-26-01"), 2_000_000, D2026, "79/QĐ-BYT", "Bổ sung")
+    at = open_screen(app_ledger, "auditor")
     assert at.title[0].value == "Nhật ký kiểm toán"
     table = shown_events(at)
-    assert len(table) == 500 and table["STT"].iloc[0] == sql(app_db, "SELECT MAX(seq) FROM audit_events")
-    head_hash = sql(app_db, "SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+    assert len(table) == 500 and table["STT"].iloc[0] == sql(app_ledger, "SELECT MAX(seq) FROM audit_events")
+    head_hash = sql(app_ledger, "SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1")
     assert head_hash in [c.value for c in at.code]
     at.selectbox(key="au_actor").select("officer").run()
     table = shown_events(at)
-    assert list(table["Người thực hiện"]) == ["officer"] and list(table["Thao tác"]) == ["adjustment.post"]
+    # Issue 10: actions and entities in the reader's words, the business key beside the id.
+    assert list(table["Người thực hiện"]) == ["officer"] and list(table["Thao tác"]) == ["Điều chỉnh dự toán – ghi"]
+    assert list(table["Mã nghiệp vụ"]) == ["79/QĐ-BYT · BYT-TT-26-01"] and list(table["Loại đối tượng"]) == ["Điều chỉnh dự toán"]
     at.selectbox(key="au_actor").select("").run()
     at.selectbox(key="au_type").select("budget_line").run()
-    at.text_input(key="au_id").input(str(line_id(app_db, "HNI-26-01"))).run()
-    assert list(shown_events(at)["Thao tác"]) == ["budget_line.create"]
+    at.text_input(key="au_id").input(str(line_id(app_ledger, "HNI-26-01"))).run()
+    assert list(shown_events(at)["Thao tác"]) == ["Dòng dự toán – tạo mới"] and list(shown_events(at)["Mã nghiệp vụ"]) == ["HNI-26-01"]
     tomorrow = dt.datetime.now(VIETNAM).date() + dt.timedelta(days=1)
     at.date_input(key="au_from").set_value(tomorrow).run()
     at.date_input(key="au_to").set_value(tomorrow + dt.timedelta(days=1)).run()
     assert "Không có sự kiện nào khớp bộ lọc." in [i.value for i in at.info]
 
 
-def test_an_officer_screen_shows_only_their_scope(app_db):
-    at = open_screen(app_db, "officer")
+def test_an_officer_screen_shows_only_their_scope(app_ledger):
+    at = open_screen(app_ledger, "officer")
     at.selectbox(key="au_type").select("budget_line").run()
     ids = set(shown_events(at)["Mã đối tượng (id)"])
-    assert ids == entity_ids(app_db, "SELECT l.id FROM budget_lines l JOIN units u ON u.id = l.unit_id WHERE u.code = 'BYT-TT'")
+    assert ids == entity_ids(app_ledger, "SELECT l.id FROM budget_lines l JOIN units u ON u.id = l.unit_id WHERE u.code = 'BYT-TT'")
 
 
-def test_the_chain_is_verified_from_the_screen(app_db, demo_url):
-    at = open_screen(app_db, "leader")
+def test_the_chain_is_verified_from_the_screen(app_ledger, demo_url):
+    at = open_screen(app_ledger, "leader")
     at.button(key="au_verify").click().run()
     assert any(s.value.startswith("Chuỗi toàn vẹn:") for s in at.success), [s.value for s in at.success]
     engine = create_engine(demo_url)
@@ -169,20 +152,20 @@ def test_the_chain_is_verified_from_the_screen(app_db, demo_url):
     engine.dispose()
     at.button(key="au_verify").click().run()
     broken = [e.value for e in at.error]
-    seq = sql(app_db, "SELECT MAX(seq) FROM audit_events WHERE entity_type = 'payment' AND entity_id = (SELECT CAST(MIN(id) AS VARCHAR(16)) FROM payments)")
+    seq = sql(app_ledger, "SELECT MAX(seq) FROM audit_events WHERE entity_type = 'payment' AND entity_id = (SELECT CAST(MIN(id) AS VARCHAR(16)) FROM payments)")
     assert broken and broken[0].startswith(f"Chuỗi bị phá vỡ tại sự kiện số {seq}.")
 
 
-def test_an_uploaded_extract_is_compared_with_the_chain(app_db, actors):
+def test_an_uploaded_extract_is_compared_with_the_chain(app_ledger, actors):
     buffer = io.BytesIO()
-    export_workbook(app_db, actors["auditor"], buffer, 2026)
+    export_workbook(app_ledger, actors["auditor"], buffer, 2026)
     extract = buffer.getvalue()
-    head = chain_head(app_db)
-    at = open_screen(app_db, "auditor")
+    head = chain_head(app_ledger)
+    at = open_screen(app_ledger, "auditor")
     at.file_uploader(key="au_upload").set_value(("trich-xuat.xlsx", extract, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")).run()
     assert not at.exception
     assert f"Khớp đầu chuỗi hiện tại (sự kiện số {head.seq})" in " ".join(s.value for s in at.success)
-    adjust_line(app_db, actors["officer"], line_id(app_db, "BYT-TT-26-01"), 1_000_000, D2026, "80/QĐ-BYT")
+    adjust_line(app_ledger, actors["officer"], line_id(app_ledger, "BYT-TT-26-01"), 1_000_000, D2026, "80/QĐ-BYT")
     at.run()
     assert f"Khớp sự kiện số {head.seq} của chuỗi" in " ".join(i.value for i in at.info)
     assert "đã ghi thêm 1 sự kiện" in " ".join(i.value for i in at.info)
@@ -199,8 +182,8 @@ def test_an_uploaded_extract_is_compared_with_the_chain(app_db, actors):
     assert any("không phải sổ tính Excel" in e.value for e in at.error)
 
 
-def test_the_screen_speaks_english(app_db):
-    at = open_screen(app_db, "auditor")
+def test_the_screen_speaks_english(app_ledger):
+    at = open_screen(app_ledger, "auditor")
     at.radio(key="lang").set_value("en").run()
     assert not at.exception
     assert at.title[0].value == "Audit trail"

@@ -12,10 +12,11 @@ import pytest
 from ledger_testkit import actor_of, count, keys, last_event, refused, rows, scalar, unit_id
 
 from ledger.domain.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationError
+from ledger.queries.lines import LineFilters, adjustments_in_scope, line_detail, list_lines
+from ledger.queries.users import list_users
 from ledger.reports.overview import OverviewFilters, overview, totals
-from ledger.services.budget import LineFilters, adjustments_in_scope, line_detail, list_lines
 from ledger.services.reference import create_policy, create_unit, open_year, set_year_open, update_unit
-from ledger.services.users import bootstrap_admin, create_user, list_users, reset_password, sign_in, update_user
+from ledger.services.users import bootstrap_admin, create_user, reset_password, sign_in, update_user
 from ledger.store.access import Actor
 
 YEARS = (2025, 2026)
@@ -85,9 +86,9 @@ def test_officer_sees_only_their_unit_subtree(demo_db, actors):
     assert own == {"BYT-TT"}
     for year in YEARS:
         listed = list_lines(demo_db, actors["officer"], LineFilters(year=year))
-        assert [r["code"] for r in listed] == line_codes_in(demo_db, own, year)
-        assert listed and {r["unit_code"] for r in listed} == {"BYT-TT"}
-        assert {a["unit_code"] for a in adjustments_in_scope(demo_db, actors["officer"], year)} <= {"BYT-TT"}
+        assert [r.code for r in listed] == line_codes_in(demo_db, own, year)
+        assert listed and {r.unit_code for r in listed} == {"BYT-TT"}
+        assert {a.unit_code for a in adjustments_in_scope(demo_db, actors["officer"], year)} <= {"BYT-TT"}
 
 
 def test_officer_sees_lines_of_a_new_subordinate_unit(demo_db, actors):
@@ -106,8 +107,8 @@ def test_officer_sees_lines_of_a_new_subordinate_unit(demo_db, actors):
         original_estimate=10_000_000,
     )
     listed = list_lines(demo_db, actors["officer"], LineFilters(year=2026))
-    assert "TT-BC-01" in [r["code"] for r in listed]
-    assert [r["code"] for r in listed] == line_codes_in(demo_db, {"BYT-TT", "BYT-TT-BC"}, 2026)
+    assert "TT-BC-01" in [r.code for r in listed]
+    assert [r.code for r in listed] == line_codes_in(demo_db, {"BYT-TT", "BYT-TT-BC"}, 2026)
 
 
 @pytest.mark.parametrize("who", ["leader", "auditor"])
@@ -116,7 +117,7 @@ def test_leader_and_auditor_at_the_root_see_everything(demo_db, actors, who):
     assert everything == set(r[0] for r in rows(demo_db, "SELECT code FROM units"))
     for year in YEARS:
         listed = list_lines(demo_db, actors[who], LineFilters(year=year))
-        assert [r["code"] for r in listed] == line_codes_in(demo_db, everything, year)
+        assert [r.code for r in listed] == line_codes_in(demo_db, everything, year)
         assert len(listed) == int(scalar(demo_db, "SELECT COUNT(*) FROM budget_lines WHERE year = :y", y=year))
 
 
@@ -124,9 +125,9 @@ def test_user_of_a_province_sees_only_the_province(demo_db, hni_leader):
     for year in YEARS:
         listed = list_lines(demo_db, hni_leader, LineFilters(year=year))
         assert listed
-        assert {r["unit_code"] for r in listed} == {"HNI"}
-        assert [r["code"] for r in listed] == line_codes_in(demo_db, {"HNI"}, year)
-        assert {a["unit_code"] for a in adjustments_in_scope(demo_db, hni_leader, year)} <= {"HNI"}
+        assert {r.unit_code for r in listed} == {"HNI"}
+        assert [r.code for r in listed] == line_codes_in(demo_db, {"HNI"}, year)
+        assert {a.unit_code for a in adjustments_in_scope(demo_db, hni_leader, year)} <= {"HNI"}
 
 
 def test_filters_never_widen_the_scope(demo_db, actors):
@@ -136,9 +137,14 @@ def test_filters_never_widen_the_scope(demo_db, actors):
         demo_db, actors["officer"], LineFilters(year=2026)
     )
     assert list_lines(demo_db, actors["officer"], LineFilters(year=2026, unit_code="KHONG-CO")) == []
-    report = overview(demo_db, actors["officer"], OverviewFilters(year=2026, unit_code="HNI"))
-    assert overview_sums(report) == {}
-    assert totals(report, "original_estimate", "allocated") == {"original_estimate": 0, "allocated": 0}
+    # A unit outside the scope is refused as unknown (issue 10: never an empty table or zeros).
+    for unit_code in ("HNI", "KHONG-CO"):
+        with pytest.raises(ValidationError) as info:
+            overview(demo_db, actors["officer"], OverviewFilters(year=2026, unit_code=unit_code))
+        assert [p.key for p in info.value.problems] == ["unit.unknown"]
+    with pytest.raises(ValidationError) as info:
+        overview(demo_db, actors["officer"], OverviewFilters(year=1999))
+    assert [p.key for p in info.value.problems] == ["year.unknown"]
 
 
 def test_line_detail_outside_scope_is_not_found(demo_db, actors, hni_leader):
@@ -162,10 +168,10 @@ def test_line_detail_outside_scope_is_not_found(demo_db, actors, hni_leader):
     assert outside.value.messages("en")[0] == missing.value.messages("en")[0].replace("999999", str(hni_line))
     with pytest.raises(NotFound):
         line_detail(demo_db, hni_leader, own_line)
-    assert line_detail(demo_db, actors["officer"], own_line)["unit_code"] == "BYT-TT"
-    assert line_detail(demo_db, hni_leader, hni_line)["unit_code"] == "HNI"
+    assert line_detail(demo_db, actors["officer"], own_line).line.unit_code == "BYT-TT"
+    assert line_detail(demo_db, hni_leader, hni_line).line.unit_code == "HNI"
     for who in ("leader", "auditor", "admin"):
-        assert line_detail(demo_db, actors[who], hni_line)["id"] == hni_line
+        assert line_detail(demo_db, actors[who], hni_line).line.id == hni_line
 
 
 def test_user_with_no_matching_scope_sees_nothing(demo_db, actors):
@@ -350,8 +356,8 @@ def test_admin_creates_users_units_policies_and_years(demo_db, actors):
     assert count(demo_db, "audit_events") == events + 4
     assert [r[0] for r in rows(demo_db, "SELECT actor FROM audit_events WHERE seq > :s", s=events)] == ["admin"] * 4
     assert sign_in(demo_db, "ketoan.btc", "mat-khau-btc").unit_id == unit_id(demo_db, "BTC")
-    usernames = {u["username"]: u for u in list_users(demo_db, admin)}
-    assert usernames["ketoan.btc"]["unit_code"] == "BTC"
+    usernames = {u.username: u for u in list_users(demo_db, admin)}
+    assert usernames["ketoan.btc"].unit_code == "BTC"
 
 
 def test_user_input_is_checked(demo_db, actors):
@@ -359,12 +365,12 @@ def test_user_input_is_checked(demo_db, actors):
     error = refused(
         demo_db, ValidationError, create_user, demo_db, admin, "officer", "officer", "mat-khau", unit_code="BYT-TT"
     )
-    assert keys(error) == {"user.exists"}
+    assert keys(error) == {"user.exists", "user.password_short"}  # issue 10: 12 characters at least
     error = refused(
         demo_db, ValidationError, create_user, demo_db, admin, "Tên Có Dấu", "boss", "abc", unit_code="KHONG-CO"
     )
     assert keys(error) == {"user.username", "user.role", "unit.unknown", "user.password_short"}
-    error = refused(demo_db, ValidationError, create_user, demo_db, admin, "khong.donvi", "leader", "mat-khau")
+    error = refused(demo_db, ValidationError, create_user, demo_db, admin, "khong.donvi", "leader", "mat-khau-dai-so-1")
     assert keys(error) == {"user.unit_required"}
 
 
@@ -376,7 +382,7 @@ def test_last_active_admin_cannot_be_deactivated_or_demoted(demo_db, actors):
     assert keys(error) == {"user.last_admin"}
 
     # an inactive second administrator does not count
-    create_user(demo_db, admin, "quantri2", "admin", "mat-khau-2")
+    create_user(demo_db, admin, "quantri2", "admin", "mat-khau-dai-so-2")
     update_user(demo_db, admin, "quantri2", is_active=False)
     error = refused(demo_db, ValidationError, update_user, demo_db, admin, "admin", is_active=False)
     assert keys(error) == {"user.last_admin"}
@@ -397,14 +403,14 @@ def test_last_active_admin_cannot_be_deactivated_or_demoted(demo_db, actors):
 
 def test_bootstrap_admin_only_on_an_empty_ledger(db):
     assert count(db, "users") == 0
-    actor = bootstrap_admin(db, "quantri", "mat-khau-1", "Quản trị viên", current_year=2026)
+    actor = bootstrap_admin(db, "quantri", "mat-khau-dai-so-1", "Quản trị viên", current_year=2026)
     assert (actor.username, actor.role, actor.unit_id) == ("quantri", "admin", None)
     assert rows(db, "SELECT year FROM fiscal_years") == [(2026,)]
     assert [r[0] for r in rows(db, "SELECT action FROM audit_events ORDER BY seq")] == [
         "user.create",
         "fiscal_year.open",
     ]
-    assert sign_in(db, "quantri", "mat-khau-1") == actor
+    assert sign_in(db, "quantri", "mat-khau-dai-so-1") == actor
 
     error = refused(db, ValidationError, bootstrap_admin, db, "quantri2", "mat-khau-2")
     assert keys(error) == {"auth.setup_done"}

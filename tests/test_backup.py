@@ -15,10 +15,10 @@ from ledger_testkit import dump, scalar
 
 from ledger.cli import main
 from ledger.domain.errors import LedgerError
-from ledger.services import spending
+from ledger.services import payments
 from ledger.store import backup, schema
-from ledger.store.audit import verify
 from ledger.store.db import Database
+from ledger.store.verify import verify
 
 
 def head(db: Database) -> tuple[int, str]:
@@ -49,7 +49,7 @@ def test_backup_then_restore_into_an_empty_database(demo_db, demo_url, db_url, t
         # The restored ledger takes writes and its chain goes on.
         officer = actor_for(target, "officer")
         line = int(scalar(target, "SELECT id FROM budget_lines WHERE code = 'BYT-TT-26-01'"))
-        spending.record_payment(target, officer, year=2026, voucher_no="C-SAU-KHOI-PHUC", date="02/02/2026", kind="THANH_TOAN", line=line, amount=1_000)
+        payments.record_payment(target, officer, year=2026, voucher_no="C-SAU-KHOI-PHUC", date="02/02/2026", kind="THANH_TOAN", line=line, amount=1_000)
         assert head(target)[0] == events + 1
     finally:
         target.dispose()
@@ -61,7 +61,7 @@ def test_restore_refuses_a_ledger_unless_forced(demo_db, demo_url, tmp_path, cap
     saved = dump(demo_db)
     officer = actor_for(demo_db, "officer")
     line = int(scalar(demo_db, "SELECT id FROM budget_lines WHERE code = 'BYT-TT-26-01'"))
-    spending.record_payment(demo_db, officer, year=2026, voucher_no="C-SAU-SAO-LUU", date="02/02/2026", kind="THANH_TOAN", line=line, amount=1_000)
+    payments.record_payment(demo_db, officer, year=2026, voucher_no="C-SAU-SAO-LUU", date="02/02/2026", kind="THANH_TOAN", line=line, amount=1_000)
     changed = dump(demo_db)
 
     assert main(["--db", demo_url, "restore", str(file)]) == 1
@@ -134,7 +134,7 @@ def test_a_backup_taken_while_writers_run_is_consistent(demo_db, demo_url, db_ur
         try:
             while not stop.is_set() and n < 200:
                 n += 1
-                spending.record_payment(db, officer, year=2026, voucher_no=f"C-DONG-THOI-{n}", date="02/02/2026", kind="THANH_TOAN", line=line, amount=1_000)
+                payments.record_payment(db, officer, year=2026, voucher_no=f"C-DONG-THOI-{n}", date="02/02/2026", kind="THANH_TOAN", line=line, amount=1_000)
         finally:
             db.dispose()
 

@@ -10,10 +10,12 @@ import re
 
 import pytest
 from browser_support import ROOT, AppServer, acquire_browser, chromium_path, release_browser
-from conftest import missing
+from conftest import actor_for, missing
 from sqlalchemy import text
 
+from ledger.domain.errors import ValidationError
 from ledger.domain.formatting import format_scaled, format_vnd
+from ledger.services import payments
 from ledger.store.db import Database
 
 pytestmark = pytest.mark.browser
@@ -200,6 +202,7 @@ def test_officer_runs_an_order_from_draft_to_payment(page, demo_url):
     expect()(page.get_by_text(re.compile(r"HD-TRINH-DUYET-01, giá trị 20\.000\.000 đ"))).to_be_visible()
     expect_metric(page, "Dòng: còn được sử dụng", format_vnd(start))
 
+    page.get_by_text(re.compile(r"^Tôi xác nhận ký HD-TRINH-DUYET-01: giữ 20\.000\.000 đ")).click()  # issue 10: signing asks first
     page.get_by_role("button", name="Ký hợp đồng").click()
     expect()(page.get_by_text("Đã ký HD-TRINH-DUYET-01.")).to_be_visible()
     assert line_available(demo_url, line) == start - 20_000_000
@@ -228,14 +231,21 @@ def test_officer_runs_an_order_from_draft_to_payment(page, demo_url):
     expect_metric(page, "Đã chi (gồm tạm ứng)", "10.000.000 đ")
     expect_metric(page, "Dòng: còn được sử dụng", format_vnd(start - 20_000_000))
 
-    click_tab(page, "Thanh toán")
-    page.get_by_role("textbox", name="Số chứng từ", exact=True).fill("TT-TD-02")
-    page.get_by_role("textbox", name="Số tiền", exact=True).fill("1")
-    page.get_by_role("button", name="Thanh toán").click()
-    expect()(page.get_by_text(re.compile("không thể thanh toán thêm 1 đ"))).to_be_visible()
+    # Everything accepted is paid: the screen offers no payment any more, and the service refuses one.
+    wait_idle(page)
+    expect()(page.get_by_role("tab", name="Thanh toán")).to_have_count(0)
+    db = Database(demo_url)
+    try:
+        cid = scalar(demo_url, "SELECT id FROM commitments WHERE reference = 'HD-TRINH-DUYET-01'")
+        with pytest.raises(ValidationError) as refused:
+            payments.record_payment(db, actor_for(db, "officer"), year=2026, voucher_no="TT-TD-02", date="02/03/2026", kind="THANH_TOAN", commitment=cid, amount=1)
+        assert re.search("không thể thanh toán thêm 1 đ", " ".join(refused.value.messages("vi")))
+    finally:
+        db.dispose()
     assert scalar(demo_url, "SELECT COUNT(*) FROM payments WHERE voucher_no = 'TT-TD-02'") == 0
     click_tab(page, "Thanh lý")
     page.get_by_role("textbox", name="Lý do", exact=True).first.fill("Thanh lý theo khối lượng nghiệm thu")
+    page.get_by_text(re.compile(r"^Tôi xác nhận thanh lý HD-TRINH-DUYET-01")).click()
     page.get_by_role("button", name="Thanh lý").click()
     expect()(page.get_by_text("Đã thanh lý HD-TRINH-DUYET-01.")).to_be_visible()
     assert line_available(demo_url, line) == start - 10_000_000

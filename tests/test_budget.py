@@ -31,12 +31,10 @@ from ledger_testkit import (
 
 import ledger.services.budget
 from ledger.domain.errors import NotFound, PermissionDenied, ValidationError
+from ledger.queries.lines import LineFilters, line_detail, list_lines
 from ledger.services.budget import (
-    LineFilters,
     add_line,
     adjust_line,
-    line_detail,
-    list_lines,
     reverse_adjustment,
     transfer,
 )
@@ -132,8 +130,8 @@ def test_add_line_stores_exact_amount_and_audit_event(demo_db, actors):
     assert json.loads(event["after"])["original_estimate"] == 1_234_567_891
 
     detail = line_detail(demo_db, actors["officer"], line.id)
-    assert detail["allocated"] == detail["original_estimate"] == 1_234_567_891
-    assert detail["adjustments"] == []
+    assert detail.allocated == detail.line.original_estimate == 1_234_567_891
+    assert detail.adjustments == ()
 
 
 def test_add_line_largest_amount_is_stored_exactly(demo_db, actors):
@@ -397,17 +395,17 @@ def test_allocation_is_original_plus_adjustments(demo_db, actors, lines):
     assert allocation(demo_db, line) == 107_000_000
 
     detail = line_detail(demo_db, actors["officer"], line)
-    assert (detail["original_estimate"], detail["adjustments_total"], detail["allocated"]) == (
+    assert (detail.line.original_estimate, detail.adjustments_total, detail.allocated) == (
         100_000_000,
         7_000_000,
         107_000_000,
     )
-    assert [(a["amount"], a["date"], a["decision_no"], a["created_by"]) for a in detail["adjustments"]] == [
+    assert [(a.amount, a.date, a.decision_no, a.created_by) for a in detail.adjustments] == [
         (10_000_000, dt.date(2025, 3, 1), "12/QĐ-BYT", "officer"),
         (-3_000_000, dt.date(2025, 3, 1), "13/QĐ-BYT", "officer"),
     ]
-    listed = next(r for r in list_lines(demo_db, actors["officer"], LineFilters(year=2025)) if r["id"] == line)
-    assert (listed["original_estimate"], listed["adjustments"], listed["allocated"]) == (
+    listed = next(r for r in list_lines(demo_db, actors["officer"], LineFilters(year=2025)) if r.id == line)
+    assert (listed.original_estimate, listed.adjustments, listed.allocated) == (
         100_000_000,
         7_000_000,
         107_000_000,
@@ -429,10 +427,11 @@ def test_listed_amounts_are_int_on_every_backend(demo_db, actors, lines):
     assert listed
     for row in listed:
         for key in ("original_estimate", "adjustments", "allocated"):
-            assert type(row[key]) is int, f"{key} of {row['code']} is {type(row[key]).__name__}"
+            assert type(getattr(row, key)) is int, f"{key} of {row.code} is {type(getattr(row, key)).__name__}"
     detail = line_detail(demo_db, actors["officer"], lines["TT-26-A"])
-    for key in ("original_estimate", "adjustments_total", "allocated", "used"):
-        assert type(detail[key]) is int, f"{key} is {type(detail[key]).__name__}"
+    for key in ("adjustments_total", "allocated", "used"):
+        assert type(getattr(detail, key)) is int, f"{key} is {type(getattr(detail, key)).__name__}"
+    assert type(detail.line.original_estimate) is int
 
 
 def test_adjustment_needs_a_decision_number(demo_db, actors, lines):
@@ -608,7 +607,7 @@ def test_allocation_may_not_go_below_what_is_used(demo_db, actors, lines, monkey
     line, other = lines["TT-25-A"], lines["TT-25-B"]
     used = 60_000_000
     monkeypatch.setattr(ledger.services.budget, "line_used", lambda session, lid: used if lid == line else 0)
-    assert line_detail(demo_db, actors["officer"], line)["used"] == used
+    assert line_detail(demo_db, actors["officer"], line).used == used
 
     error = refused(
         demo_db, ValidationError, adjust_line, demo_db, actors["officer"], line, -40_000_001, D2025, "16/QĐ-BYT"
@@ -825,7 +824,7 @@ def test_reversal_is_an_opposite_entry_pointing_to_the_original(demo_db, actors,
     )
 
     detail = line_detail(demo_db, actors["officer"], line)
-    marked = {a["id"]: a["reversed"] for a in detail["adjustments"]}
+    marked = {a.id: a.reversed for a in detail.adjustments}
     assert marked == {original.id: True, reversal.id: False}
 
     error = refused(

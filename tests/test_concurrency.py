@@ -7,11 +7,11 @@ import threading
 from sqlalchemy import select
 
 from ledger.domain.errors import ValidationError
-from ledger.services import spending
-from ledger.store.audit import verify
+from ledger.services import commitments
 from ledger.store.balances import line_balance
 from ledger.store.db import Database
 from ledger.store.models import BudgetLine, Commitment
+from ledger.store.verify import verify
 
 
 def _race(url: str, actor, commitment_ids: list[int]) -> list[object]:
@@ -23,7 +23,7 @@ def _race(url: str, actor, commitment_ids: list[int]) -> list[object]:
         db = Database(url)
         try:
             barrier.wait(timeout=30)
-            outcomes[index] = spending.sign(db, actor, commitment_id, "02/03/2026")
+            outcomes[index] = commitments.sign(db, actor, commitment_id, "02/03/2026")
         except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
             outcomes[index] = error
         finally:
@@ -44,7 +44,7 @@ def test_two_sessions_committing_the_last_balance_one_succeeds(demo_db, demo_url
         available = line_balance(session, line.id).available
     assert available > 0
     drafts = [
-        spending.create_order(
+        commitments.create_order(
             demo_db, officer, year=2026, reference=f"RACE-{n}", line=line.id, press_agency="SKDS",
             description="Đặt hàng tranh số dư cuối", value=available,
         ).id

@@ -20,14 +20,15 @@ from sqlalchemy import bindparam, text
 
 from ledger.domain.errors import NotFound, PermissionDenied, ValidationError
 from ledger.reports import dashboard as dash
-from ledger.reports.dashboard import TOP_AGENCIES, DashboardFilters, dashboard, drill
-from ledger.services import spending
+from ledger.reports.dashboard import TOP_AGENCIES, DashboardFilters, dashboard
+from ledger.reports.drilldown import drill
+from ledger.services import payments
 from ledger.services.budget import add_line, adjust_line
 from ledger.services.phasing import set_phasing
 from ledger.services.reference import set_year_open
 from ledger.services.users import create_user
-from ledger.store.audit import verify
 from ledger.store.db import Database
+from ledger.store.verify import verify
 
 ROOTS = {"leader": "QG", "auditor": "QG", "officer": "BYT-TT"}
 MONEY = ("allocated", "committed", "paid", "available")
@@ -90,6 +91,7 @@ def figures(lines: int, allocated: Any, committed: Any, paid: Any, direct: Any) 
     return {
         "allocated": allocated,
         "committed": committed,
+        "direct": direct,  # issue 10: the headline shows it, so that allocated − committed − direct = available
         "paid": paid,
         "available": allocated - committed - direct,
         "lines": int(lines),
@@ -216,7 +218,9 @@ def sql_agencies(db: Database, year: int, units: list[str], top: int) -> tuple[l
 def sql_training(db: Database, year: int, units: list[str]) -> dict[str, Any]:
     n, participants, cost = query(
         db,
-        f"SELECT COUNT(*), COALESCE(SUM(c.participants), 0), COALESCE(SUM({HELD}), 0)"
+        # A course with an attendance list counts its list (issue 11), else its declared number.
+        f"SELECT COUNT(*), COALESCE(SUM(COALESCE(NULLIF((SELECT COUNT(*) FROM course_participants p WHERE p.course_id = c.id), 0),"
+        f" c.participants)), 0), COALESCE(SUM({HELD}), 0)"
         " FROM commitments c JOIN budget_lines l ON l.id = c.line_id JOIN units u ON u.id = l.unit_id"
         " WHERE c.kind = 'course' AND c.year = :year AND l.year = :year AND c.status IN ('signed', 'closed')"
         " AND u.code IN :units",
@@ -334,7 +338,7 @@ def test_closing_period_payment_counts_in_december_of_its_year(demo_db):
     line = line_id(demo_db, "BYT-TT-25-02")
     before_2025 = dashboard(demo_db, officer, DashboardFilters(year=2025))
     before_2026 = dashboard(demo_db, officer, DashboardFilters(year=2026))
-    spending.record_payment(
+    payments.record_payment(
         demo_db, officer, year=2025, voucher_no="C-2025-QT", date=dt.date(2026, 1, 15), kind="THANH_TOAN", line=line, amount=3_000_000
     )
     after_2025 = dashboard(demo_db, officer, DashboardFilters(year=2025))
@@ -529,13 +533,13 @@ def test_drill_total_covers_rows_beyond_the_limit(demo_db):
 def test_a_top_units_own_lines_have_their_own_bar(demo_db):
     """Lines of the root unit itself (here the national level) are one bar; its drill-down is those lines only."""
     admin = actor_for(demo_db, "admin")
-    create_user(demo_db, admin, "ketoan.qg", "officer", "mat-khau-qg", unit_code="QG")
+    create_user(demo_db, admin, "ketoan.qg", "officer", "mat-khau-qg-dai", unit_code="QG")
     national = actor_for(demo_db, "ketoan.qg")
     line = add_line(
         demo_db, national, code="QG-26-01", year=2026, unit_code="QG", description="Họp báo Chính phủ thường kỳ",
         category="KHAC", source="NSNN", original_estimate="300.000.000",
     )
-    spending.record_payment(demo_db, national, year=2026, voucher_no="C-QG-1", date=dt.date(2026, 5, 5), line=line.id, amount="40.000.000")
+    payments.record_payment(demo_db, national, year=2026, voucher_no="C-QG-1", date=dt.date(2026, 5, 5), line=line.id, amount="40.000.000")
     for role in ("admin", "leader"):
         actor = actor_for(demo_db, role)
         data = dashboard(demo_db, actor, DashboardFilters(year=2026))
@@ -594,7 +598,7 @@ def test_results_are_cached_until_the_next_write(demo_db):
     # A write from another connection (as another process would make) changes the result.
     other = Database(demo_db.engine.url.render_as_string(hide_password=False))
     try:
-        spending.record_payment(
+        payments.record_payment(
             other, officer, year=2026, voucher_no="C-CACHE-1", date=dt.date(2026, 2, 3), line=line_id(demo_db, "BYT-TT-26-02"), amount="1.500.000"
         )
     finally:

@@ -29,10 +29,10 @@ from workbook_support import LINE_HEADERS, build, line_row
 
 from ledger.domain.errors import StorageError
 from ledger.i18n import t
-from ledger.services import budget, spending
+from ledger.services import budget, payments
 from ledger.store import audit
-from ledger.store.audit import verify
 from ledger.store.db import Database
+from ledger.store.verify import VerifyResult, verify
 
 CHILD = ROOT / "tests" / "fault_child.py"
 YEAR = 2026
@@ -40,7 +40,7 @@ DAY = "02/02/2026"
 APP_NAME = "ledger-fault-child"
 
 
-def verified(db: Database) -> audit.VerifyResult:
+def verified(db: Database) -> VerifyResult:
     with db.read() as session:
         result = verify(session)
     assert result.ok, result.summary()
@@ -105,7 +105,7 @@ def next_write_is_not_blocked(db: Database, voucher: str, line: int, limit: floa
     def pay() -> None:
         other = Database(db.url)
         try:
-            outcome["result"] = spending.record_payment(
+            outcome["result"] = payments.record_payment(
                 other, officer, year=YEAR, voucher_no=voucher, date=DAY, kind="THANH_TOAN", line=line, amount=1_000
             )
         except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
@@ -250,7 +250,7 @@ def test_a_full_disk_is_a_sentence_and_writes_nothing(demo_db, backend, monkeypa
     disk_full_on_flush(monkeypatch, backend)
     refused_by_storage(demo_db, "db.full", add_a_line, demo_db)
     line = direct_line(demo_db)
-    refused_by_storage(demo_db, "db.full", spending.record_payment, demo_db, actor_for(demo_db, "officer"), year=YEAR, voucher_no="C-DAY", date=DAY, kind="THANH_TOAN", line=line, amount=1_000)
+    refused_by_storage(demo_db, "db.full", payments.record_payment, demo_db, actor_for(demo_db, "officer"), year=YEAR, voucher_no="C-DAY", date=DAY, kind="THANH_TOAN", line=line, amount=1_000)
     monkeypatch.undo()
     add_a_line(demo_db)
     verified(demo_db)
@@ -316,11 +316,11 @@ def test_a_connection_lost_in_the_middle_of_a_write(demo_db, demo_url, backend, 
     before = dump(demo_db)
     monkeypatch.setattr(audit, "record_change", cut)
     with pytest.raises(StorageError) as info:
-        spending.record_payment(demo_db, officer, year=YEAR, voucher_no="C-MAT-KET-NOI", date=DAY, kind="THANH_TOAN", line=line, amount=1_000)
+        payments.record_payment(demo_db, officer, year=YEAR, voucher_no="C-MAT-KET-NOI", date=DAY, kind="THANH_TOAN", line=line, amount=1_000)
     monkeypatch.undo()
     assert [p.key for p in info.value.problems] == ["db.unavailable"]
     assert dump(demo_db) == before
-    spending.record_payment(demo_db, officer, year=YEAR, voucher_no="C-SAU-MAT-KET-NOI", date=DAY, kind="THANH_TOAN", line=line, amount=1_000)
+    payments.record_payment(demo_db, officer, year=YEAR, voucher_no="C-SAU-MAT-KET-NOI", date=DAY, kind="THANH_TOAN", line=line, amount=1_000)
     verified(demo_db)
 
     # Connections lost between calls (every backend of the database ended) are replaced unseen.
@@ -328,6 +328,6 @@ def test_a_connection_lost_in_the_middle_of_a_write(demo_db, demo_url, backend, 
         connection.execute(
             text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
         )
-    spending.record_payment(demo_db, officer, year=YEAR, voucher_no="C-SAU-NGAT", date=DAY, kind="THANH_TOAN", line=line, amount=1_000)
+    payments.record_payment(demo_db, officer, year=YEAR, voucher_no="C-SAU-NGAT", date=DAY, kind="THANH_TOAN", line=line, amount=1_000)
     verified(demo_db)
     admin.dispose()

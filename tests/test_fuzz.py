@@ -21,9 +21,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from workbook_support import LINE_HEADERS, build
 
+from ledger.domain.codes import fold
 from ledger.domain.errors import Problem
 from ledger.domain.formatting import MAX_AMOUNT, format_amount, format_date, parse_amount, parse_date, parse_year
-from ledger.services.budget import fold, resolve_code
+from ledger.services.budget import resolve_code
 from ledger.store.models import Category, Source, Stage
 
 TRIED: Counter[str] = Counter()
@@ -149,7 +150,7 @@ def test_code_resolvers_return_a_catalogue_code_or_none(db, value):
 def test_quantities_and_participants_never_raise(value):
     """What an officer types as an item's quantity, unit price or a course's participants."""
     from ledger.domain.validation import Problems
-    from ledger.services.spending import _items, _participants
+    from ledger.services.commitments import _items, _participants
 
     TRIED["quantities"] += 1
     found = Problems()
@@ -180,7 +181,7 @@ def test_digits_that_int_refuses():
     item's quantity, a course's participants and a workbook's whole-number cell, all fixed."""
     from ledger.domain.validation import Problems
     from ledger.excel.importer import _whole
-    from ledger.services.spending import _participants
+    from ledger.services.commitments import _participants
 
     assert _whole("²") is None
     found = Problems()

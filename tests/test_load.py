@@ -27,12 +27,13 @@ from ledger_testkit import rows, scalar
 
 from ledger.domain.errors import LedgerError, StorageError, ValidationError
 from ledger.i18n import t
-from ledger.services import budget, spending
+from ledger.queries.commitments import commitment_detail
+from ledger.services import budget, commitments, payments
 from ledger.services.users import create_user
 from ledger.store.access import SYSTEM, Actor
-from ledger.store.audit import verify
 from ledger.store.balances import line_balance
 from ledger.store.db import Database
+from ledger.store.verify import verify
 
 WRITERS = 8
 CALLS_PER_WRITER = 200
@@ -80,14 +81,14 @@ def writer(url: str, number: int, actor: Actor, lines: dict[str, int], barrier: 
             choice = rng.random()
             if choice < 0.35 and calls <= CALLS_PER_WRITER - 2:
                 created = call(
-                    "order", spending.create_order, year=YEAR, reference=f"TAI-{number}-{serial}", line=lines["press"],
+                    "order", commitments.create_order, year=YEAR, reference=f"TAI-{number}-{serial}", line=lines["press"],
                     press_agency="SKDS", description="Đặt hàng thử tải", value=rng.randrange(1, 40) * 100_000,
                 )
                 if created.ok:
-                    call("sign", spending.sign, created.result.id, DAY)
+                    call("sign", commitments.sign, created.result.id, DAY)
             elif choice < 0.75:
                 call(
-                    "payment", spending.record_payment, year=YEAR, voucher_no=f"TAI-{number}-{serial}", date=DAY,
+                    "payment", payments.record_payment, year=YEAR, voucher_no=f"TAI-{number}-{serial}", date=DAY,
                     kind="THANH_TOAN", line=lines["direct"], amount=rng.randrange(1, 30) * 100_000,
                 )
             else:
@@ -192,7 +193,7 @@ def two_officers(demo_db):
     create_user(demo_db, SYSTEM, "officer2", "officer", "demo-2", unit_code="BYT")
     first, second = actor_for(demo_db, "officer"), actor_for(demo_db, "officer2")
     line = int(scalar(demo_db, "SELECT id FROM budget_lines WHERE code = 'BYT-TT-26-01'"))
-    draft = spending.create_order(
+    draft = commitments.create_order(
         demo_db, first, year=YEAR, reference="NHAP-CHUNG", line=line, press_agency="SKDS", description="Bản nháp chung", value=2_000_000
     )
     return first, second, draft
@@ -200,13 +201,13 @@ def two_officers(demo_db):
 
 def test_the_second_edit_of_a_draft_is_refused_not_overwritten(demo_db, two_officers):
     first, second, draft = two_officers
-    seen_by_first = spending.commitment_detail(demo_db, first, draft.id)["version"]
-    seen_by_second = spending.commitment_detail(demo_db, second, draft.id)["version"]
+    seen_by_first = commitment_detail(demo_db, first, draft.id).commitment.version
+    seen_by_second = commitment_detail(demo_db, second, draft.id).commitment.version
     assert seen_by_first == seen_by_second == 1
 
-    spending.update_draft(demo_db, first, draft.id, seen_by_first, description="Sửa của người thứ nhất", value="3.000.000")
+    commitments.update_draft(demo_db, first, draft.id, seen_by_first, description="Sửa của người thứ nhất", value="3.000.000")
     with pytest.raises(ValidationError) as stale:
-        spending.update_draft(demo_db, second, draft.id, seen_by_second, description="Sửa của người thứ hai")
+        commitments.update_draft(demo_db, second, draft.id, seen_by_second, description="Sửa của người thứ hai")
     assert [p.key for p in stale.value.problems] == ["commitment.stale"]
     assert stale.value.messages("en") == [t("commitment.stale", "en", reference="NHAP-CHUNG", by=2)]
     description, value, version = rows(demo_db, "SELECT description, value, version FROM commitments WHERE id = :i", i=draft.id)[0]
@@ -215,8 +216,8 @@ def test_the_second_edit_of_a_draft_is_refused_not_overwritten(demo_db, two_offi
     assert [r[0] for r in updates] == ["officer"]
 
     # Reloaded, the second officer's change goes through.
-    current = spending.commitment_detail(demo_db, second, draft.id)["version"]
-    spending.update_draft(demo_db, second, draft.id, current, description="Sửa của người thứ hai")
+    current = commitment_detail(demo_db, second, draft.id).commitment.version
+    commitments.update_draft(demo_db, second, draft.id, current, description="Sửa của người thứ hai")
     with demo_db.read() as session:
         assert verify(session).ok
 
@@ -230,7 +231,7 @@ def test_two_officers_saving_one_draft_at_the_same_instant(demo_db, demo_url, tw
         db = Database(demo_url)
         try:
             barrier.wait(timeout=30)
-            outcomes[actor.username] = spending.update_draft(db, actor, draft.id, 1, description=f"Sửa của {actor.username}")
+            outcomes[actor.username] = commitments.update_draft(db, actor, draft.id, 1, description=f"Sửa của {actor.username}")
         except Exception as error:  # noqa: BLE001 - the outcome is what the test inspects
             outcomes[actor.username] = error
         finally:
@@ -252,7 +253,7 @@ def test_the_commitments_screen_sends_the_version_it_showed(app_ledger):
     create_user(app_ledger, SYSTEM, "officer2", "officer", "demo-2", unit_code="BYT")
     officer, other = actor_for(app_ledger, "officer"), actor_for(app_ledger, "officer2")
     line = int(scalar(app_ledger, "SELECT id FROM budget_lines WHERE code = 'BYT-TT-26-01'"))
-    draft = spending.create_order(
+    draft = commitments.create_order(
         app_ledger, officer, year=YEAR, reference="NHAP-MAN-HINH", line=line, press_agency="SKDS", description="Bản nháp", value=2_000_000
     )
     at = start(app_ledger, "officer", "pages/commitments.py")
@@ -261,7 +262,7 @@ def test_the_commitments_screen_sends_the_version_it_showed(app_ledger):
     at.text_input(key=f"c_edit_description_{draft.id}").input("Sửa trên màn hình")
 
     # Meanwhile another officer saves a change to the same draft …
-    spending.update_draft(app_ledger, other, draft.id, 1, description="Sửa của người khác")
+    commitments.update_draft(app_ledger, other, draft.id, 1, description="Sửa của người khác")
 
     # … so the screen's save (based on version 1) is refused with the sentence, and nothing is overwritten.
     save = next(b for b in at.button if b.label == "Lưu bản nháp")
@@ -278,7 +279,8 @@ def test_the_commitments_screen_sends_the_version_it_showed(app_ledger):
     assert int(scalar(app_ledger, "SELECT version FROM commitments WHERE id = :i", i=draft.id)) == 3
 
     # Signing, too, is refused when someone changed the draft after the screen showed it.
-    spending.update_draft(app_ledger, other, draft.id, 3, description="Sửa lần nữa của người khác")
+    commitments.update_draft(app_ledger, other, draft.id, 3, description="Sửa lần nữa của người khác")
+    at.checkbox(key="confirm_c_sign").check()  # signing is irreversible: the screen asks for a tick
     sign = next(b for b in at.button if b.label == t("ui.c_act_sign", "vi"))
     sign.click().run()
     assert errors(at) == [t("commitment.stale", "vi", reference="NHAP-MAN-HINH", by=4)]

@@ -25,16 +25,26 @@ from conftest import ROOT, actor_for
 from hardening_support import app_ledger_fixture, markdown_protos, navigation_mode_fixture, rendered_text, start  # noqa: F401
 from ledger_testkit import dump, rows, scalar
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 
 from ledger.domain.errors import LedgerError, NotFound, PermissionDenied, ValidationError
-from ledger.reports import dashboard
+from ledger.queries import catalogue, lines
+from ledger.queries import commitments as commitment_queries
+from ledger.queries import spending as spending_queries
+from ledger.queries import users as user_queries
+from ledger.reports import dashboard, drilldown, settlement
 from ledger.reports import overview as reports
-from ledger.services import budget, phasing, reference, spending, users
+from ledger.services import budget, payments, phasing, press, reference, shared, users, year_end
+from ledger.services import commitments as commitment_writes
 from ledger.store.access import SYSTEM, Actor, subtree
 from ledger.store.db import Database
 from ledger.store.models import Unit, User
 
-MODULES = {"budget": budget, "spending": spending, "reference": reference, "users": users, "reports": reports, "dashboard": dashboard, "phasing": phasing}
+MODULES = {
+    "budget": budget, "commitment_writes": commitment_writes, "payments": payments, "press": press, "shared": shared, "reference": reference, "users": users, "reports": reports, "dashboard": dashboard, "phasing": phasing,
+    "lines": lines, "commitment_queries": commitment_queries, "catalogue": catalogue, "user_queries": user_queries, "drilldown": drilldown,
+    "year_end": year_end, "settlement": settlement, "spending": spending_queries,
+}
 YEAR = 2026
 DAY = "02/02/2026"
 # Who is outside whose scope: the demo officer works for BYT-TT; a leader and an auditor of Hà Nội.
@@ -43,16 +53,36 @@ REFUSED = (NotFound, PermissionDenied)
 
 # Public functions that take no actor, or act only on the caller themself: why no misuse row is needed.
 EXEMPT = {
-    "budget.fold": "pure text folding",
     "budget.resolve_code": "catalogue lookup (categories, sources, stages are visible to every role)",
     "budget.find_line": "internal lookup by code; every caller checks the scope of what it found (rows below)",
     "budget.adjustments_total": "internal figure of a line the caller already checked",
     "budget.line_allocated": "internal figure of a line the caller already checked",
     "budget.line_used": "internal figure of a line the caller already checked",
-    "spending.press_agencies": "catalogue of press agencies (shared by every unit)",
-    "spending.press_agency_by_code": "catalogue lookup",
-    "spending.writer": "decorator",
-    "spending.year_portion": "pure arithmetic",
+    "press.press_agencies": "catalogue of press agencies (shared by every unit)",
+    "press.press_agency_by_code": "catalogue lookup",
+    "shared.writer": "decorator",
+    "catalogue.press_catalogue": "catalogue of press agencies (shared by every unit)",
+    "drilldown.for_screen": "pure: shapes rows the caller already drilled (checked below)",
+    "drilldown.caption": "pure: the sentence above rows the caller already drilled",
+    "drilldown.check_pair": "pure: whether a chart × measure pair can be answered",
+    "drilldown.workbook": "pure: writes rows the caller already drilled as .xlsx",
+    "shared.taken": "an SQL expression (a duplicate check)",
+    "shared.voucher_check": "an SQL expression (a duplicate check)",
+    "shared.voucher_used": "internal duplicate check of a write that already checked its target",
+    "shared.within_year": "pure: a date within a fiscal year",
+    "shared.reversal_date": "pure: a reversal's date",
+    "shared.check_version": "pure: compares two version numbers",
+    "shared.reversal_number": "internal numbering of a reversal the caller already checked",
+    "shared.already_reversed": "internal flag of an entry the caller already checked",
+    "shared.change": "internal step of a write that already checked the commitment (rows below)",
+    "shared.control_line": "internal control of a line the caller already checked (rows below)",
+    "shared.control_phased": "internal control of a line the caller already checked (rows below)",
+    "shared.refuse_in_closing_period": "a date rule of the calendar: no actor, no target",
+    "settlement.settlement_in": "the read of settlement.settlement inside its transaction (row below)",
+    "settlement.settlement_xlsx": "pure: writes a statement already read within the scope",
+    "shared.control_xhh": "internal control of a line the caller already checked (rows below)",
+    "shared.resolve_line": "the guard of every write on a line: refuses outside the scope (rows below)",
+    "shared.commitment_for_write": "the guard of every write on a commitment: refuses outside the scope (rows below)",
     "reference.categories": "catalogue",
     "reference.sources": "catalogue",
     "reference.stages": "catalogue",
@@ -61,6 +91,7 @@ EXEMPT = {
     "reference.valid_budget_code": "state budget classification (public)",
     "reference.unit_by_code": "internal lookup; every caller checks the scope of what it found",
     "reference.policy_by_code": "internal lookup; every caller checks the scope of what it found",
+    "reference.policy_named": "internal lookup; every caller checks the scope of what it found",
     "reference.unit_depths": "pure arithmetic on units the caller already has",
     "users.has_demo_users": "a flag for the demo banner",
     "users.user_count": "a count for the first-run screen",
@@ -69,9 +100,15 @@ EXEMPT = {
     "users.actor_for_sso": "takes an identity provider's claims, not an actor (tests/test_hardening.py)",
     "users.change_password": "acts on the caller's own account only (tests/test_hardening.py)",
     "reports.totals": "pure sum of rows the caller already has",
+    "catalogue.fiscal_years": "calendar (every role sees the open years)",
+    "catalogue.budget_codes": "state budget classification (public)",
+    "catalogue.code_lists": "catalogue",
+    "catalogue.press_agencies": "catalogue of press agencies (shared by every unit)",
     "dashboard.execution_percent": "pure arithmetic",
+    "dashboard.cached_figures": "a cache around figures its caller computed for the actor (keyed by the actor): no query of its own",
     "dashboard.payment_month": "an SQL expression",
     "dashboard.audit_head_seq": "the chain's length (a cache key), no figures",
+    "dashboard.line_conditions": "SQL conditions of a Selection that validate() made (rows below)",
     "dashboard.headline": "a step after validate(), which applies the scope (rows below)",
     "dashboard.by_category": "a step after validate()",
     "dashboard.by_source": "a step after validate()",
@@ -121,7 +158,7 @@ def targets_of(db: Database, unit: str) -> Targets:
 
     line = line_of("BAO_CHI")
     nsnn = [int(r[0]) for r in rows(db, "SELECT b.id FROM budget_lines b JOIN units u ON u.id = b.unit_id WHERE u.code = :u AND b.year = :y AND b.source_code = 'NSNN' ORDER BY b.id", u=unit, y=YEAR)]
-    draft = spending.create_order(
+    draft = commitment_writes.create_order(
         db, SYSTEM, year=YEAR, reference=f"NHAP-{unit}", line=line, press_agency="SKDS", description="Bản nháp để thử", value=1_000_000
     ).id
     where = "FROM {t} x JOIN budget_lines b ON b.id = x.line_id JOIN units u ON u.id = b.unit_id WHERE u.code = :u"
@@ -200,19 +237,19 @@ WRITES: dict[str, Call] = {
     "budget.reverse_adjustment": lambda db, a, t: budget.reverse_adjustment(db, a, t.adjustment, "thử"),
     "budget.reverse_adjustment_in": in_session(budget.reverse_adjustment_in, lambda t: t.adjustment, "thử"),
     "budget.require_writer_any": in_read(budget.require_writer_any),
-    "spending.create_order": lambda db, a, t: spending.create_order(db, a, year=YEAR, reference="LAN-1", line=t.line, press_agency="SKDS", description="x", value=1_000_000),
-    "spending.create_course": lambda db, a, t: spending.create_course(db, a, year=YEAR, reference="LAN-2", line=t.course_line, title="x", start_date=DAY, end_date=DAY, participants=5, cost=1_000_000),
-    "spending.create_it_contract": lambda db, a, t: spending.create_it_contract(db, a, year=YEAR, reference="LAN-3", line=t.it_line, vendor="x", service_type="RA_QUET", start_date=DAY, end_date=DAY, value=1_000_000),
-    "spending.update_draft": lambda db, a, t: spending.update_draft(db, a, t.draft, 1, description="ghi đè"),
-    "spending.sign": lambda db, a, t: spending.sign(db, a, t.draft, DAY),
-    "spending.cancel": lambda db, a, t: spending.cancel(db, a, t.signed, "thử"),
-    "spending.close": lambda db, a, t: spending.close(db, a, t.signed, "thử"),
-    "spending.accept": lambda db, a, t: spending.accept(db, a, t.signed, "NT-LAN", DAY, 1_000, ""),
-    "spending.reverse_acceptance": lambda db, a, t: spending.reverse_acceptance(db, a, t.acceptance, "thử"),
-    "spending.record_contribution": lambda db, a, t: spending.record_contribution(db, a, year=YEAR, voucher_no="LAN-XHH", line=t.xhh_line, date=DAY, donor="x", amount=1_000),
-    "spending.reverse_contribution": lambda db, a, t: spending.reverse_contribution(db, a, t.contribution, "thử"),
-    "spending.record_payment": lambda db, a, t: spending.record_payment(db, a, year=YEAR, voucher_no="LAN-C", date=DAY, kind="THANH_TOAN", line=t.line, amount=1_000),
-    "spending.reverse_payment": lambda db, a, t: spending.reverse_payment(db, a, t.payment, "thử"),
+    "commitment_writes.create_order": lambda db, a, t: commitment_writes.create_order(db, a, year=YEAR, reference="LAN-1", line=t.line, press_agency="SKDS", description="x", value=1_000_000),
+    "commitment_writes.create_course": lambda db, a, t: commitment_writes.create_course(db, a, year=YEAR, reference="LAN-2", line=t.course_line, title="x", start_date=DAY, end_date=DAY, participants=5, cost=1_000_000),
+    "commitment_writes.create_it_contract": lambda db, a, t: commitment_writes.create_it_contract(db, a, year=YEAR, reference="LAN-3", line=t.it_line, vendor="x", service_type="RA_QUET", start_date=DAY, end_date=DAY, value=1_000_000),
+    "commitment_writes.update_draft": lambda db, a, t: commitment_writes.update_draft(db, a, t.draft, 1, description="ghi đè"),
+    "commitment_writes.sign": lambda db, a, t: commitment_writes.sign(db, a, t.draft, DAY),
+    "commitment_writes.cancel": lambda db, a, t: commitment_writes.cancel(db, a, t.signed, "thử"),
+    "commitment_writes.close": lambda db, a, t: commitment_writes.close(db, a, t.signed, "thử"),
+    "commitment_writes.accept": lambda db, a, t: commitment_writes.accept(db, a, t.signed, "NT-LAN", DAY, 1_000, ""),
+    "commitment_writes.reverse_acceptance": lambda db, a, t: commitment_writes.reverse_acceptance(db, a, t.acceptance, "thử"),
+    "payments.record_contribution": lambda db, a, t: payments.record_contribution(db, a, year=YEAR, voucher_no="LAN-XHH", line=t.xhh_line, date=DAY, donor="x", amount=1_000),
+    "payments.reverse_contribution": lambda db, a, t: payments.reverse_contribution(db, a, t.contribution, "thử"),
+    "payments.record_payment": lambda db, a, t: payments.record_payment(db, a, year=YEAR, voucher_no="LAN-C", date=DAY, kind="THANH_TOAN", line=t.line, amount=1_000),
+    "payments.reverse_payment": lambda db, a, t: payments.reverse_payment(db, a, t.payment, "thử"),
     "phasing.set_phasing": lambda db, a, t: phasing.set_phasing(db, a, t.line, [1] * 12),
     "phasing.set_phasing_in": in_session(phasing.set_phasing_in, lambda t: t.line, [1] * 12),
 }
@@ -222,8 +259,8 @@ UNIT_BLIND = {"budget.require_writer_any"}
 
 # Payment against another unit's commitment, and acceptance by reference: the other ways in.
 EXTRA_WRITES: dict[str, Call] = {
-    "spending.record_payment(commitment)": lambda db, a, t: spending.record_payment(db, a, year=YEAR, voucher_no="LAN-D", date=DAY, kind="TAM_UNG", commitment=t.signed, amount=1_000),
-    "spending.accept(reference)": lambda db, a, t: spending.accept(db, a, None, "NT-LAN2", DAY, 1_000, "", reference=_reference(db, t.signed), year=YEAR),
+    "payments.record_payment(commitment)": lambda db, a, t: payments.record_payment(db, a, year=YEAR, voucher_no="LAN-D", date=DAY, kind="TAM_UNG", commitment=t.signed, amount=1_000),
+    "commitment_writes.accept(reference)": lambda db, a, t: commitment_writes.accept(db, a, None, "NT-LAN2", DAY, 1_000, "", reference=_reference(db, t.signed), year=YEAR),
 }
 
 
@@ -233,19 +270,25 @@ def _reference(db: Database, commitment_id: int) -> str:
 
 # Reading one object outside the scope: not found (as if it did not exist).
 READS: dict[str, Call] = {
-    "budget.line_detail": lambda db, a, t: budget.line_detail(db, a, t.line),
+    "lines.line_detail": lambda db, a, t: lines.line_detail(db, a, t.line),
     "budget.get_line": in_read(budget.get_line, lambda t: t.line),
-    "spending.commitment_detail": lambda db, a, t: spending.commitment_detail(db, a, t.signed),
-    "spending.line_activity": lambda db, a, t: spending.line_activity(db, a, t.line),
+    "commitment_queries.commitment_detail": lambda db, a, t: commitment_queries.commitment_detail(db, a, t.signed),
+    "commitment_queries.line_activity": lambda db, a, t: commitment_queries.line_activity(db, a, t.line),
+    "year_end.preview": lambda db, a, t: year_end.preview(db, a, 2025, t.unit),
+    "settlement.settlement": lambda db, a, t: settlement.settlement(db, a, 2025, t.unit),
 }
 
 # Administration: refused for everyone but administrators.
 ADMIN: dict[str, Call] = {
     "users.create_user": lambda db, a, t: users.create_user(db, a, "ke.gian", "officer", "abcd", unit_code=t.unit),
+    "users.create_user_in": in_session(users.create_user_in, "ke.gian", "officer", "abcd", "HNI"),
     "users.update_user": lambda db, a, t: users.update_user(db, a, "officer", role="admin"),
     "users.reset_password": lambda db, a, t: users.reset_password(db, a, "admin", "chiem-quyen"),
     "users.unlock_user": lambda db, a, t: users.unlock_user(db, a, "officer"),
-    "users.list_users": lambda db, a, t: users.list_users(db, a),
+    # The year-end run: an officer for their own subtree, an administrator for any (or all).
+    "year_end.apply_year_end": lambda db, a, t: year_end.apply_year_end(db, a, 2025, t.unit, "1/QĐ"),
+    "year_end.reopen_year": lambda db, a, t: year_end.reopen_year(db, a, 2025, "1/QĐ", "Sai sót"),
+    "user_queries.list_users": lambda db, a, t: user_queries.list_users(db, a),
     "users.bootstrap_admin": lambda db, a, t: users.bootstrap_admin(db, "ke.gian", "abcd"),
     "reference.create_unit": lambda db, a, t: reference.create_unit(db, a, code="LAN", name="Lấn", parent_code=t.unit),
     "reference.create_unit_in": in_session(reference.create_unit_in, code="LAN", name="Lấn"),
@@ -256,19 +299,27 @@ ADMIN: dict[str, Call] = {
     "reference.set_year_open_in": in_session(reference.set_year_open_in, YEAR, False),
     "reference.create_policy": lambda db, a, t: reference.create_policy(db, a, "LAN-CS", "Lấn", t.unit),
     "reference.create_policy_in": in_session(reference.create_policy_in, "LAN-CS", "Lấn", "HNI"),
-    "spending.create_press_agency": lambda db, a, t: spending.create_press_agency(db, a, "LAN-BAO", "Báo lấn"),
+    "press.create_press_agency": lambda db, a, t: press.create_press_agency(db, a, "LAN-BAO", "Báo lấn"),
+    "press.update_press_agency": lambda db, a, t: press.update_press_agency(db, a, "SKDS", "Báo lấn", "newspaper"),
+    "press.set_press_agency_active": lambda db, a, t: press.set_press_agency_active(db, a, "SKDS", False),
 }
 # Catalogue entries officers may add too (press agencies): refused for the read-only roles only.
-OFFICERS_TOO = {"spending.create_press_agency"}
+OFFICERS_TOO = {"press.create_press_agency", "press.update_press_agency", "press.set_press_agency_active"}
 # Refused on an existing ledger whoever asks (no actor at all): the first-run set-up.
 NOBODY = {"users.bootstrap_admin"}
 
 # Lists and reports: never refused for the scope, but holding nothing outside it (checked below).
 LISTS = {
-    "budget.list_lines", "budget.adjustments_in_scope", "spending.find_commitments", "spending.payments_in_scope",
-    "reference.units_in_scope", "reference.policies_in_scope", "reports.overview", "dashboard.dashboard",
-    "dashboard.drill", "dashboard.validate",
+    "lines.list_lines", "lines.adjustments_in_scope", "commitment_queries.find_commitments", "commitment_queries.payments_in_scope",
+    "reference.units_in_scope", "reference.policies_in_scope", "catalogue.units", "catalogue.policies", "reports.overview", "dashboard.dashboard",
+    "drilldown.drill", "dashboard.validate", "commitment_queries.commitments_summary", "spending.find_payments", "spending.find_contributions",
+    "catalogue.activities",
 }
+
+
+def scalars_of(db: Database, query: str) -> list:
+    with db.read() as session:
+        return list(session.execute(sql_text(query)).scalars())
 
 
 def test_every_public_function_is_covered():
@@ -306,7 +357,7 @@ def test_writes_outside_the_scope_are_refused_for_every_role(world, role):
             assert isinstance(error, PermissionDenied), (name, error)
             assert {p.key for p in error.problems} == {"perm.outside_unit"}, (name, error)
     with db.read() as session:
-        from ledger.store.audit import verify
+        from ledger.store.verify import verify
 
         assert verify(session).ok
 
@@ -359,13 +410,20 @@ def test_lists_and_reports_hold_nothing_outside_the_scope(world, role):
     assert scope and outside not in scope
     others = _all_unit_codes(db) - scope
 
-    lines = budget.list_lines(db, actor, budget.LineFilters(year=YEAR))
-    assert lines and {r["unit_code"] for r in lines} <= scope
-    assert budget.list_lines(db, actor, budget.LineFilters(year=YEAR, unit_code=outside)) == []
-    assert {r["unit_code"] for r in budget.adjustments_in_scope(db, actor, YEAR)} <= scope
-    assert {r["unit_code"] for r in spending.find_commitments(db, actor, YEAR)} <= scope
-    assert {r["unit_code"] for r in spending.find_commitments(db, actor, YEAR, search=outside)} <= scope
-    assert {r["unit_code"] for r in spending.payments_in_scope(db, actor, YEAR)} <= scope
+    listed = lines.list_lines(db, actor, lines.LineFilters(year=YEAR))
+    assert listed and {r.unit_code for r in listed} <= scope
+    assert lines.list_lines(db, actor, lines.LineFilters(year=YEAR, unit_code=outside)) == []
+    assert {r.unit_code for r in lines.adjustments_in_scope(db, actor, YEAR)} <= scope
+    assert {r.unit_code for r in commitment_queries.find_commitments(db, actor, YEAR)} <= scope
+    assert {r.unit_code for r in commitment_queries.find_commitments(db, actor, YEAR, search=outside)} <= scope
+    assert {r.unit_code for r in commitment_queries.payments_in_scope(db, actor, YEAR)} <= scope
+    assert {u.code for u in catalogue.units(db, actor)} == scope
+    owner_codes = {p.owner_unit_code for p in catalogue.policies(db, actor)}
+    assert not owner_codes & (others - {"QG", "BYT"}), "policies of units outside the scope and not above it"
+    visible = {p.code for p in catalogue.policies(db, actor)}
+    hidden = set(scalars_of(db, "SELECT code FROM policies")) - visible
+    assert hidden, "the world has policies outside this scope"
+    assert all(catalogue.activities(db, actor, code, YEAR) == [] for code in hidden)
     with db.read() as session:
         assert {u.code for u in reference.units_in_scope(session, actor)} == scope
         owners = {p.owner_unit_id for p in reference.policies_in_scope(session, actor)}
@@ -380,16 +438,25 @@ def test_lists_and_reports_hold_nothing_outside_the_scope(world, role):
     )
     overview = reports.overview(db, actor, reports.OverviewFilters(year=YEAR))
     assert sum(r["original_estimate"] for r in overview) == int(expected)
-    assert all(r["lines"] == 0 for r in reports.overview(db, actor, reports.OverviewFilters(year=YEAR, unit_code=outside)))
+    # An outside unit is refused as unknown (issue 10: never answered with zeros), like a typo.
+    with pytest.raises(ValidationError) as outside_overview:
+        reports.overview(db, actor, reports.OverviewFilters(year=YEAR, unit_code=outside))
+    assert [p.key for p in outside_overview.value.problems] == ["unit.unknown"]
+    # Payment and contribution searches and the commitments' SQL totals hold nothing outside the scope.
+    everything = spending_queries.SpendingFilters(year=YEAR)
+    assert {p.unit_code for p in spending_queries.find_payments(db, actor, everything).rows} <= scope
+    assert {c.unit_code for c in spending_queries.find_contributions(db, actor, everything).rows} <= scope
+    assert {p.unit_code for p in spending_queries.find_payments(db, actor, spending_queries.SpendingFilters(year=YEAR, search=outside)).rows} <= scope
+    assert commitment_queries.commitments_summary(db, actor, YEAR)[0] == len(commitment_queries.find_commitments(db, actor, YEAR))
 
     # The dashboard and its drill-down: units in scope only; an outside unit is refused as unknown,
     # exactly as a unit that does not exist.
     figures = dashboard.dashboard(db, actor, dashboard.DashboardFilters(year=YEAR))
     assert {u["code"] for u in figures["unit"]} <= scope
     for measure in dashboard.MEASURES:
-        drilled = dashboard.drill(db, actor, dashboard.DashboardFilters(year=YEAR), "all", None, measure)
+        drilled = drilldown.drill(db, actor, dashboard.DashboardFilters(year=YEAR), "all", None, measure)
         assert {r["unit"] for r in drilled["rows"]} <= scope
-        assert dashboard.drill(db, actor, dashboard.DashboardFilters(year=YEAR), "unit", outside, measure)["count"] == 0
+        assert drilldown.drill(db, actor, dashboard.DashboardFilters(year=YEAR), "unit", outside, measure)["count"] == 0
     with pytest.raises(ValidationError) as outside_unit:
         dashboard.dashboard(db, actor, dashboard.DashboardFilters(year=YEAR, unit_code=outside))
     with pytest.raises(ValidationError) as no_unit:
@@ -411,7 +478,7 @@ def test_the_workbook_extract_refuses_a_unit_outside_the_scope(world, tmp_path):
 
 MENU_PAGES = [
     "pages/dashboard.py", "pages/overview.py", "pages/budget_lines.py", "pages/adjustments.py", "pages/commitments.py",
-    "pages/payments.py", "pages/excel.py", "pages/audit.py", "pages/account.py",
+    "pages/payments.py", "pages/excel.py", "pages/audit.py", "pages/account.py", "pages/team.py", "pages/plans.py",
 ]
 
 
@@ -443,7 +510,7 @@ def add_markers(db: Database, unit: str) -> set[str]:
         category="KHAC", source="NSNN", original_estimate=MARKERS["estimate"],
     )
     budget.adjust_line(db, SYSTEM, line.id, MARKERS["adjustment"], DAY, "QĐ-DANH-DAU")
-    spending.record_payment(db, SYSTEM, year=YEAR, voucher_no="C-DANH-DAU", date=DAY, kind="THANH_TOAN", line=line.id, amount=MARKERS["payment"])
+    payments.record_payment(db, SYSTEM, year=YEAR, voucher_no="C-DANH-DAU", date=DAY, kind="THANH_TOAN", line=line.id, amount=MARKERS["payment"])
     amounts = {*MARKERS.values(), MARKERS["estimate"] + MARKERS["adjustment"]}
     return {"NGOAI-PHAM-VI-1", "QĐ-DANH-DAU", "C-DANH-DAU", "Dòng đánh dấu ngoài phạm vi"} | {format_amount(a) for a in amounts} | {str(a) for a in amounts}
 
@@ -494,7 +561,7 @@ PAYLOAD = "<script>alert(1)</script><b>x</b>"
 def test_user_text_is_never_rendered_as_html(app_ledger):
     officer = actor_for(app_ledger, "officer")
     budget.add_line(app_ledger, officer, code="BYT-TT-26-XSS", year=YEAR, unit_code="BYT-TT", description=PAYLOAD, category="BAO_CHI", source="NSNN", original_estimate="1.000.000")
-    spending.create_order(app_ledger, officer, year=YEAR, reference="XSS-1", line=_line(app_ledger, "BYT-TT-26-XSS"), press_agency="SKDS", description=PAYLOAD, value=1_000_000)
+    commitment_writes.create_order(app_ledger, officer, year=YEAR, reference="XSS-1", line=_line(app_ledger, "BYT-TT-26-XSS"), press_agency="SKDS", description=PAYLOAD, value=1_000_000)
     seen_as_text = False
     for page in MENU_PAGES:
         at = start(app_ledger, "officer", page)
@@ -543,9 +610,9 @@ def test_uploads_are_size_limited():
 def test_password_hashes_never_reach_the_audit_trail_nor_an_extract(world, tmp_path):
     db, actors, _targets = world
     admin = actors["admin"]
-    users.create_user(db, admin, "bi.mat", "officer", "mat-khau-1", unit_code="BYT-TT")
-    users.reset_password(db, admin, "bi.mat", "mat-khau-2")
-    users.change_password(db, actor_for(db, "bi.mat"), "mat-khau-2", "mat-khau-3")
+    users.create_user(db, admin, "bi.mat", "officer", "mat-khau-dai-so-1", unit_code="BYT-TT")
+    users.reset_password(db, admin, "bi.mat", "mat-khau-dai-so-2")
+    users.change_password(db, actor_for(db, "bi.mat"), "mat-khau-dai-so-2", "mat-khau-dai-so-3")
     for _ in range(5):
         with pytest.raises(LedgerError):
             users.sign_in(db, "bi.mat", "sai")

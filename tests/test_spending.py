@@ -16,15 +16,17 @@ from dataclasses import dataclass
 import pytest
 from ledger_testkit import allocation, dump, keys, line_id, refused, rows, scalar
 
+from ledger.domain import rules
 from ledger.domain.errors import NotFound, PermissionDenied, ValidationError
-from ledger.services import spending
+from ledger.queries.commitments import CommitmentDetail, commitment_detail, find_commitments, line_activity
+from ledger.services import commitments, payments, press
 from ledger.services.budget import add_line
 from ledger.services.reference import update_unit
 from ledger.store.access import Actor
-from ledger.store.audit import verify
 from ledger.store.balances import line_balance
 from ledger.store.db import Database
 from ledger.store.models import BudgetLine
+from ledger.store.verify import verify
 
 YEAR = 2026
 SIGNED = dt.date(2026, 3, 2)
@@ -93,10 +95,10 @@ class Book:
         if value is not None:
             data["value"] = value
         data.update(extra)
-        return spending.create_order(self.db, self.officer, **data)
+        return commitments.create_order(self.db, self.officer, **data)
 
     def signed(self, line: BudgetLine, value: int, signed_on: dt.date = SIGNED):
-        return spending.sign(self.db, self.officer, self.order(line, value).id, signed_on)
+        return commitments.sign(self.db, self.officer, self.order(line, value).id, signed_on)
 
     def pay(
         self,
@@ -119,18 +121,18 @@ class Book:
             data["commitment"] = commitment.id
         if line is not None:
             data["line"] = line.id
-        return spending.record_payment(self.db, self.officer, **data)
+        return payments.record_payment(self.db, self.officer, **data)
 
     def advance(self, commitment, amount):
         return self.pay(amount, commitment=commitment, kind="TAM_UNG")
 
     def accept(self, commitment, amount, date: dt.date = LATER, record: str | None = None):
-        return spending.accept(
+        return commitments.accept(
             self.db, self.officer, commitment.id, record or f"NT-{next(_numbers):03d}", date, amount, "Biên bản"
         )
 
-    def detail(self, commitment) -> dict:
-        return spending.commitment_detail(self.db, self.officer, commitment.id)
+    def detail(self, commitment) -> CommitmentDetail:
+        return commitment_detail(self.db, self.officer, commitment.id)
 
 
 @pytest.fixture
@@ -192,21 +194,21 @@ def test_signing_the_exact_available_balance_passes_one_dong_more_is_refused(boo
     exact = book.order(line, 80_000_000)
     over = book.order(line, 80_000_001)
 
-    error = refused(book.db, ValidationError, spending.sign, book.db, book.officer, over.id, SIGNED)
+    error = refused(book.db, ValidationError, commitments.sign, book.db, book.officer, over.id, SIGNED)
     assert keys(error) == {"commit.over_available"}
     text = message(error)
     assert line.code in text and "80.000.000" in text and "80.000.001" in text
     assert line.code in error.messages("vi")[0] and "80.000.001" in error.messages("vi")[0]
     assert status(book.db, over.id) == "draft"
 
-    signed = spending.sign(book.db, book.officer, exact.id, SIGNED)
+    signed = commitments.sign(book.db, book.officer, exact.id, SIGNED)
     assert signed.status == "signed" and signed.excess_amount == 0
     assert sql_available(book.db, line.id) == 0
     with book.db.read() as session:
         assert line_balance(session, line.id).available == 0
 
     one = book.order(line, 1)
-    error = refused(book.db, ValidationError, spending.sign, book.db, book.officer, one.id, SIGNED)
+    error = refused(book.db, ValidationError, commitments.sign, book.db, book.officer, one.id, SIGNED)
     assert "available balance is 0 đ" in message(error) and "1 đ asked" in message(error)
 
 
@@ -273,7 +275,7 @@ def test_advances_up_to_half_the_value_before_any_acceptance(book):
     book.advance(order, 30_000_000)
     book.advance(order, 20_000_000)  # exactly 50 %, in two advances, with nothing accepted yet
     detail = book.detail(order)
-    assert (detail["accepted"], detail["advanced"], detail["paid"], detail["uncleared_advance"]) == (
+    assert (detail.balance.accepted, detail.balance.advanced, detail.balance.paid, detail.balance.uncleared_advance) == (
         0,
         50_000_000,
         50_000_000,
@@ -291,7 +293,7 @@ def test_advance_limit_is_configurable_per_unit(book, actors):
     error = refused(book.db, ValidationError, book.advance, order, 30_000_001)
     assert "30%" in message(error) and "30.000.000" in message(error)
     book.advance(order, 30_000_000)
-    assert book.detail(order)["advanced"] == 30_000_000
+    assert book.detail(order).balance.advanced == 30_000_000
 
     error = refused(book.db, ValidationError, update_unit, book.db, actors["admin"], "BYT-TT", advance_limit_pct=101)
     assert keys(error) == {"unit.advance_pct"}
@@ -328,7 +330,7 @@ def test_payments_follow_acceptance_and_never_pass_the_accepted_value(book):
     refused(book.db, ValidationError, book.pay, 1, commitment=order)
 
     detail = book.detail(order)
-    assert {k: detail[k] for k in ("accepted", "advanced", "paid", "payable", "uncleared_advance", "outstanding")} == {
+    assert {k: getattr(detail.balance, k) for k in ("accepted", "advanced", "paid", "payable", "uncleared_advance", "outstanding")} == {
         "accepted": 100_000_000,
         "advanced": 20_000_000,
         "paid": 100_000_000,
@@ -343,7 +345,7 @@ def test_nothing_is_paid_or_accepted_on_a_draft_or_a_cancelled_order(book):
     line = book.line()
     draft = book.order(line, 10_000_000)
     cancelled = book.signed(line, 10_000_000)
-    spending.cancel(book.db, book.officer, cancelled.id, "Không thực hiện")
+    commitments.cancel(book.db, book.officer, cancelled.id, "Không thực hiện")
 
     for commitment, state in ((draft, "draft"), (cancelled, "cancelled")):
         for kind in ("TAM_UNG", "THANH_TOAN"):
@@ -373,7 +375,7 @@ def test_close_out_releases_the_unused_commitment(book):
     book.pay(50_000_000, commitment=order)
     assert sql_available(book.db, line.id) == 50_000_000
 
-    closed = spending.close(book.db, book.officer, order.id, "Thanh lý theo khối lượng nghiệm thu")
+    closed = commitments.close(book.db, book.officer, order.id, "Thanh lý theo khối lượng nghiệm thu")
     assert (closed.status, closed.final_value, closed.value) == ("closed", 70_000_000, 100_000_000)
     assert sql_available(book.db, line.id) == 80_000_000  # rose by value − accepted = 30 000 000
     with book.db.read() as session:
@@ -385,10 +387,10 @@ def test_close_out_releases_the_unused_commitment(book):
     book.pay(20_000_000, commitment=order)
     assert keys(refused(book.db, ValidationError, book.advance, order, 1)) == {"payment.status"}
     assert keys(refused(book.db, ValidationError, book.accept, order, 1)) == {"acceptance.status"}
-    assert keys(refused(book.db, ValidationError, spending.close, book.db, book.officer, order.id, "lần hai")) == {
+    assert keys(refused(book.db, ValidationError, commitments.close, book.db, book.officer, order.id, "lần hai")) == {
         "commitment.not_signed"
     }
-    assert keys(refused(book.db, ValidationError, spending.cancel, book.db, book.officer, order.id, "hủy")) >= {
+    assert keys(refused(book.db, ValidationError, commitments.cancel, book.db, book.officer, order.id, "hủy")) >= {
         "commitment.cannot_cancel"
     }
     assert sql_available(book.db, line.id) == 80_000_000
@@ -399,15 +401,15 @@ def test_close_is_refused_while_advances_exceed_what_was_accepted(book):
     book.advance(order, 50_000_000)
     book.accept(order, 30_000_000)
 
-    error = refused(book.db, ValidationError, spending.close, book.db, book.officer, order.id, "Thanh lý")
+    error = refused(book.db, ValidationError, commitments.close, book.db, book.officer, order.id, "Thanh lý")
     assert keys(error) == {"commitment.advance_uncleared"}
     assert "50.000.000" in message(error) and "30.000.000" in message(error)
     assert status(book.db, order.id) == "signed"
 
     book.accept(order, 19_999_999)  # one đồng of the advance still uncleared
-    refused(book.db, ValidationError, spending.close, book.db, book.officer, order.id, "Thanh lý")
+    refused(book.db, ValidationError, commitments.close, book.db, book.officer, order.id, "Thanh lý")
     book.accept(order, 1)  # now accepted = advanced: the advance is cleared
-    closed = spending.close(book.db, book.officer, order.id, "Thanh lý")
+    closed = commitments.close(book.db, book.officer, order.id, "Thanh lý")
     assert (closed.status, closed.final_value) == ("closed", 50_000_000)
 
 
@@ -421,11 +423,11 @@ def test_cancel_a_draft_or_an_untouched_signed_order_releases_it(book):
     assert sql_available(book.db, line.id) == 40_000_000
     cancels = len(events(book.db, "order.cancel"))
 
-    assert keys(refused(book.db, ValidationError, spending.cancel, book.db, book.officer, draft.id, "  ")) == {
+    assert keys(refused(book.db, ValidationError, commitments.cancel, book.db, book.officer, draft.id, "  ")) == {
         "text.required"
     }
-    assert spending.cancel(book.db, book.officer, draft.id, "Không thực hiện").status == "cancelled"
-    assert spending.cancel(book.db, book.officer, signed.id, "Điều chỉnh kế hoạch").status == "cancelled"
+    assert commitments.cancel(book.db, book.officer, draft.id, "Không thực hiện").status == "cancelled"
+    assert commitments.cancel(book.db, book.officer, signed.id, "Điều chỉnh kế hoạch").status == "cancelled"
     assert sql_available(book.db, line.id) == 100_000_000
     assert [e["status"] for e in events(book.db, "order.cancel")[cancels:]] == ["cancelled", "cancelled"]
 
@@ -438,13 +440,13 @@ def test_cancel_is_refused_once_something_is_accepted_or_paid(book):
     book.accept(accepted, 1)
 
     for commitment in (advanced, accepted):
-        error = refused(book.db, ValidationError, spending.cancel, book.db, book.officer, commitment.id, "Hủy")
+        error = refused(book.db, ValidationError, commitments.cancel, book.db, book.officer, commitment.id, "Hủy")
         assert keys(error) == {"commitment.has_activity"}
         assert commitment.reference in message(error)
 
     # Reversed first, as the message says: then the cancellation is allowed and releases the line.
-    spending.reverse_payment(book.db, book.officer, advance.id, "Nhà cung cấp hoàn trả tạm ứng")
-    assert spending.cancel(book.db, book.officer, advanced.id, "Không thực hiện").status == "cancelled"
+    payments.reverse_payment(book.db, book.officer, advance.id, "Nhà cung cấp hoàn trả tạm ứng")
+    assert commitments.cancel(book.db, book.officer, advanced.id, "Không thực hiện").status == "cancelled"
     assert sql_available(book.db, line.id) == 60_000_000
 
 
@@ -460,7 +462,7 @@ def test_reverse_payment_adds_an_opposite_entry_and_leaves_the_original(book):
     )
     before = rows(book.db, f"SELECT {columns} FROM payments WHERE id = :i", i=original.id)
 
-    reversal = spending.reverse_payment(book.db, book.officer, original.id, "Chi nhầm dòng", LATER)
+    reversal = payments.reverse_payment(book.db, book.officer, original.id, "Chi nhầm dòng", LATER)
 
     assert rows(book.db, f"SELECT {columns} FROM payments WHERE id = :i", i=original.id) == before
     assert (reversal.amount, reversal.reverses_id, reversal.voucher_no, reversal.kind, reversal.line_id) == (
@@ -475,9 +477,9 @@ def test_reverse_payment_adds_an_opposite_entry_and_leaves_the_original(book):
     assert events(book.db, "payment.reverse")[-1]["reverses_id"] == original.id
 
     for target in (original, reversal):
-        error = refused(book.db, ValidationError, spending.reverse_payment, book.db, book.officer, target.id, "Lần nữa")
+        error = refused(book.db, ValidationError, payments.reverse_payment, book.db, book.officer, target.id, "Lần nữa")
         assert keys(error) == {"reversal.done"}
-    error = refused(book.db, NotFound, spending.reverse_payment, book.db, book.officer, 10**9, "Không có")
+    error = refused(book.db, NotFound, payments.reverse_payment, book.db, book.officer, 10**9, "Không có")
     assert keys(error) == {"payment.unknown"}
 
 
@@ -488,19 +490,19 @@ def test_reverse_acceptance_refused_when_payments_would_exceed_accepted(book):
     book.pay(60_000_000, commitment=order)
 
     error = refused(
-        book.db, ValidationError, spending.reverse_acceptance, book.db, book.officer, first.id, "Sai khối lượng"
+        book.db, ValidationError, commitments.reverse_acceptance, book.db, book.officer, first.id, "Sai khối lượng"
     )
     assert keys(error) == {"acceptance.paid_beyond"}
     assert order.reference in message(error)
 
-    reversal = spending.reverse_acceptance(
+    reversal = commitments.reverse_acceptance(
         book.db, book.officer, second.id, "Nghiệm thu trùng"
     )  # paid 60 = accepted 60
     assert (reversal.accepted_value, reversal.reverses_id) == (-10_000_000, second.id)
     assert scalar(book.db, "SELECT accepted_value FROM acceptances WHERE id = :i", i=second.id) == 10_000_000
-    assert book.detail(order)["accepted"] == 60_000_000
+    assert book.detail(order).balance.accepted == 60_000_000
     refused(book.db, ValidationError, book.pay, 1, commitment=order)
-    error = refused(book.db, ValidationError, spending.reverse_acceptance, book.db, book.officer, second.id, "Lần nữa")
+    error = refused(book.db, ValidationError, commitments.reverse_acceptance, book.db, book.officer, second.id, "Lần nữa")
     assert keys(error) == {"reversal.done"}
 
 
@@ -509,17 +511,17 @@ def test_reversing_an_advance_restores_the_advance_room(book):
     advance = book.advance(order, 50_000_000)
     refused(book.db, ValidationError, book.advance, order, 1)
 
-    spending.reverse_payment(book.db, book.officer, advance.id, "Hoàn tạm ứng", LATER)
-    assert book.detail(order)["advanced"] == 0
+    payments.reverse_payment(book.db, book.officer, advance.id, "Hoàn tạm ứng", LATER)
+    assert book.detail(order).balance.advanced == 0
     book.advance(order, 50_000_000)
-    assert book.detail(order)["advanced"] == 50_000_000
+    assert book.detail(order).balance.advanced == 50_000_000
 
 
 # --- rule 7: XHH -------------------------------------------------------------------------------
 
 
 def contribute(book: Book, line: BudgetLine, amount: int):
-    return spending.record_contribution(
+    return payments.record_contribution(
         book.db,
         book.officer,
         year=YEAR,
@@ -582,7 +584,7 @@ def test_xhh_block_mode_refuses_spending_beyond_contributions(book, actors):
 
     # Taking the contribution back would leave the spending uncovered: refused in block mode.
     error = refused(
-        book.db, ValidationError, spending.reverse_contribution, book.db, book.officer, gift.id, "Nhà tài trợ rút"
+        book.db, ValidationError, payments.reverse_contribution, book.db, book.officer, gift.id, "Nhà tài trợ rút"
     )
     assert keys(error) == {"xhh.over_contributions"}
 
@@ -610,7 +612,7 @@ def course(book: Book, line: BudgetLine, **changes):
         "participants": 40,
         "cost": "60.000.000",
     }
-    return spending.create_course(book.db, book.officer, **(data | changes))
+    return commitments.create_course(book.db, book.officer, **(data | changes))
 
 
 def test_course_cost_is_its_commitment(book):
@@ -622,7 +624,7 @@ def test_course_cost_is_its_commitment(book):
         60_000_000,
         25,
     )
-    spending.sign(book.db, book.officer, training.id, dt.date(2026, 4, 20))
+    commitments.sign(book.db, book.officer, training.id, dt.date(2026, 4, 20))
     assert sql_available(book.db, line.id) == 40_000_000
 
 
@@ -643,11 +645,11 @@ def test_course_fields_are_checked(book):
 
 def test_year_portion_is_pro_rata_by_days():
     start, end = dt.date(2025, 7, 1), dt.date(2026, 6, 30)  # 365 days: 184 in 2025, 181 in 2026
-    assert spending.year_portion(365_000_000, start, end, 2025) == 184_000_000
-    assert spending.year_portion(365_000_000, start, end, 2026) == 181_000_000
-    assert spending.year_portion(365_000_000, start, end, 2027) == 0
-    assert spending.year_portion(100, dt.date(2025, 12, 31), dt.date(2026, 1, 2), 2025) == 33  # rounded down
-    assert spending.year_portion(365_000_000, dt.date(2026, 3, 1), dt.date(2026, 12, 31), 2026) == 365_000_000
+    assert rules.year_portion(365_000_000, start, end, 2025) == 184_000_000
+    assert rules.year_portion(365_000_000, start, end, 2026) == 181_000_000
+    assert rules.year_portion(365_000_000, start, end, 2027) == 0
+    assert rules.year_portion(100, dt.date(2025, 12, 31), dt.date(2026, 1, 2), 2025) == 33  # rounded down
+    assert rules.year_portion(365_000_000, dt.date(2026, 3, 1), dt.date(2026, 12, 31), 2026) == 365_000_000
 
 
 def it_contract(book: Book, line: BudgetLine, year: int = YEAR, **changes):
@@ -661,7 +663,7 @@ def it_contract(book: Book, line: BudgetLine, year: int = YEAR, **changes):
         "end_date": dt.date(year, 12, 31),
         "value": 200_000_000,
     }
-    return spending.create_it_contract(book.db, book.officer, **(data | changes))
+    return commitments.create_it_contract(book.db, book.officer, **(data | changes))
 
 
 def test_it_contract_spanning_two_years_commits_this_years_portion(book):
@@ -670,7 +672,7 @@ def test_it_contract_spanning_two_years_commits_this_years_portion(book):
         book, line, year=2025, start_date=dt.date(2025, 7, 1), end_date=dt.date(2026, 6, 30), value=365_000_000
     )
     assert (contract.total_value, contract.value) == (365_000_000, 184_000_000)
-    spending.sign(book.db, book.officer, contract.id, dt.date(2025, 7, 1))
+    commitments.sign(book.db, book.officer, contract.id, dt.date(2025, 7, 1))
     assert sql_available(book.db, line.id) == 500_000_000 - 184_000_000
     error = refused(book.db, ValidationError, book.accept, contract, 184_000_001, date=dt.date(2025, 12, 20))
     assert keys(error) == {"acceptance.over_value"}  # accepted within the year's portion
@@ -712,7 +714,7 @@ def test_commitment_kind_must_match_the_line_category(book):
 def test_stale_draft_updates_are_refused(book):
     draft = book.order(book.line(), 10_000_000)
     assert draft.version == 1
-    fresh = spending.update_draft(book.db, book.officer, draft.id, 1, description="Đặt hàng 10 bài viết chuyên đề")
+    fresh = commitments.update_draft(book.db, book.officer, draft.id, 1, description="Đặt hàng 10 bài viết chuyên đề")
     assert fresh.version == 2
     assert (
         scalar(book.db, "SELECT description FROM commitments WHERE id = :i", i=draft.id)
@@ -720,18 +722,18 @@ def test_stale_draft_updates_are_refused(book):
     )
 
     error = refused(
-        book.db, ValidationError, spending.update_draft, book.db, book.officer, draft.id, 1, value=12_000_000
+        book.db, ValidationError, commitments.update_draft, book.db, book.officer, draft.id, 1, value=12_000_000
     )
     assert keys(error) == {"commitment.stale"}
     assert draft.reference in message(error) and "version 2" in message(error)
-    assert keys(refused(book.db, ValidationError, spending.sign, book.db, book.officer, draft.id, SIGNED, 1)) == {
+    assert keys(refused(book.db, ValidationError, commitments.sign, book.db, book.officer, draft.id, SIGNED, 1)) == {
         "commitment.stale"
     }
 
-    updated = spending.update_draft(book.db, book.officer, draft.id, 2, value="12.000.000")
+    updated = commitments.update_draft(book.db, book.officer, draft.id, 2, value="12.000.000")
     assert (updated.version, updated.value) == (3, 12_000_000)
-    assert spending.sign(book.db, book.officer, draft.id, SIGNED, 3).version == 4
-    error = refused(book.db, ValidationError, spending.update_draft, book.db, book.officer, draft.id, 4, value=1)
+    assert commitments.sign(book.db, book.officer, draft.id, SIGNED, 3).version == 4
+    error = refused(book.db, ValidationError, commitments.update_draft, book.db, book.officer, draft.id, 4, value=1)
     assert keys(error) == {"commitment.not_draft"}
 
 
@@ -739,14 +741,14 @@ def test_updating_a_draft_keeps_its_value_equal_to_its_items(book):
     items = [{"product": "Bài viết chuyên đề", "quantity": 2, "unit_price": 15_000_000}]
     draft = book.order(book.line(), items=items)
     error = refused(
-        book.db, ValidationError, spending.update_draft, book.db, book.officer, draft.id, 1, value=50_000_000
+        book.db, ValidationError, commitments.update_draft, book.db, book.officer, draft.id, 1, value=50_000_000
     )
     assert keys(error) == {"order.value_mismatch"}
     new_items = [{"product": "Bài viết chuyên đề", "quantity": 3, "unit_price": "15.000.000"}]
     error = refused(
         book.db,
         ValidationError,
-        spending.update_draft,
+        commitments.update_draft,
         book.db,
         book.officer,
         draft.id,
@@ -755,7 +757,7 @@ def test_updating_a_draft_keeps_its_value_equal_to_its_items(book):
         value=50_000_000,
     )
     assert keys(error) == {"order.value_mismatch"}
-    updated = spending.update_draft(book.db, book.officer, draft.id, 1, items=new_items)
+    updated = commitments.update_draft(book.db, book.officer, draft.id, 1, items=new_items)
     assert (updated.value, updated.total_value) == (45_000_000, 45_000_000)
     assert (
         scalar(book.db, "SELECT SUM(amount) FROM commitment_items WHERE commitment_id = :i", i=draft.id) == 45_000_000
@@ -768,7 +770,7 @@ def test_updating_a_course_checks_participants(book):
         error = refused(
             book.db,
             ValidationError,
-            spending.update_draft,
+            commitments.update_draft,
             book.db,
             book.officer,
             training.id,
@@ -776,7 +778,7 @@ def test_updating_a_course_checks_participants(book):
             participants=participants,
         )
         assert keys(error) == {"course.participants"}, participants
-    assert spending.update_draft(book.db, book.officer, training.id, 1, participants="35").participants == 35
+    assert commitments.update_draft(book.db, book.officer, training.id, 1, participants="35").participants == 35
 
 
 # --- rule 9: scope -----------------------------------------------------------------------------
@@ -797,7 +799,7 @@ def test_officer_cannot_write_outside_their_unit(book):
     commitment_id, hni_line = hni_2026(book.db)
     hni_xhh = line_id(book.db, "HNI-26-05")
     attempts = [
-        lambda: spending.create_order(
+        lambda: commitments.create_order(
             book.db,
             book.officer,
             year=YEAR,
@@ -807,9 +809,9 @@ def test_officer_cannot_write_outside_their_unit(book):
             description="Đặt hàng",
             value=1_000_000,
         ),
-        lambda: spending.sign(book.db, book.officer, commitment_id, SIGNED),
-        lambda: spending.accept(book.db, book.officer, commitment_id, "NT-X", LATER, 1_000),
-        lambda: spending.record_payment(
+        lambda: commitments.sign(book.db, book.officer, commitment_id, SIGNED),
+        lambda: commitments.accept(book.db, book.officer, commitment_id, "NT-X", LATER, 1_000),
+        lambda: payments.record_payment(
             book.db,
             book.officer,
             year=YEAR,
@@ -819,10 +821,10 @@ def test_officer_cannot_write_outside_their_unit(book):
             commitment=commitment_id,
             amount=1_000,
         ),
-        lambda: spending.record_payment(
+        lambda: payments.record_payment(
             book.db, book.officer, year=YEAR, voucher_no="CT-HNI", date=LATER, line=hni_line, amount=1_000
         ),
-        lambda: spending.record_contribution(
+        lambda: payments.record_contribution(
             book.db,
             book.officer,
             year=YEAR,
@@ -832,7 +834,7 @@ def test_officer_cannot_write_outside_their_unit(book):
             donor="UNICEF",
             amount=1_000,
         ),
-        lambda: spending.cancel(book.db, book.officer, commitment_id, "Hủy"),
+        lambda: commitments.cancel(book.db, book.officer, commitment_id, "Hủy"),
     ]
     for attempt in attempts:
         error = refused(book.db, PermissionDenied, attempt)
@@ -850,12 +852,12 @@ def test_leaders_auditors_and_admins_cannot_write(book, actors):
     before = dump(book.db)
     for role in ("leader", "auditor", "admin"):
         for attempt in (
-            lambda actor=actors[role]: spending.accept(book.db, actor, order.id, "NT-RO", LATER, 1_000),
-            lambda actor=actors[role]: spending.close(book.db, actor, order.id, "Thanh lý"),
-            lambda actor=actors[role]: spending.cancel(book.db, actor, draft.id, "Hủy"),
-            lambda actor=actors[role]: spending.reverse_payment(book.db, actor, payment.id, "Đảo"),
-            lambda actor=actors[role]: spending.reverse_acceptance(book.db, actor, acceptance.id, "Đảo"),
-            lambda actor=actors[role]: spending.create_order(
+            lambda actor=actors[role]: commitments.accept(book.db, actor, order.id, "NT-RO", LATER, 1_000),
+            lambda actor=actors[role]: commitments.close(book.db, actor, order.id, "Thanh lý"),
+            lambda actor=actors[role]: commitments.cancel(book.db, actor, draft.id, "Hủy"),
+            lambda actor=actors[role]: payments.reverse_payment(book.db, actor, payment.id, "Đảo"),
+            lambda actor=actors[role]: commitments.reverse_acceptance(book.db, actor, acceptance.id, "Đảo"),
+            lambda actor=actors[role]: commitments.create_order(
                 book.db,
                 actor,
                 year=YEAR,
@@ -865,12 +867,12 @@ def test_leaders_auditors_and_admins_cannot_write(book, actors):
                 description="Đặt hàng",
                 value=1_000_000,
             ),
-            lambda actor=actors[role]: spending.sign(book.db, actor, draft.id, SIGNED),
-            lambda actor=actors[role]: spending.record_payment(
+            lambda actor=actors[role]: commitments.sign(book.db, actor, draft.id, SIGNED),
+            lambda actor=actors[role]: payments.record_payment(
                 book.db, actor, year=YEAR, voucher_no="CT-RO", date=LATER, line=line.id, amount=1_000
             ),
-            lambda actor=actors[role]: spending.update_draft(book.db, actor, draft.id, 1, description="Sửa"),
-            lambda actor=actors[role]: spending.create_order(
+            lambda actor=actors[role]: commitments.update_draft(book.db, actor, draft.id, 1, description="Sửa"),
+            lambda actor=actors[role]: commitments.create_order(
                 book.db,
                 actor,
                 year=YEAR,
@@ -885,11 +887,11 @@ def test_leaders_auditors_and_admins_cannot_write(book, actors):
                 attempt()
             assert keys(refusal.value) == {expected[role]}, role
     assert dump(book.db) == before  # not one row written by any of the refused calls
-    refused(book.db, PermissionDenied, spending.create_press_agency, book.db, actors["leader"], "BAOMOI", "Báo Mới")
-    agency = spending.create_press_agency(book.db, book.officer, "BAOMOI", "Báo điện tử Báo Mới", "Báo điện tử")
+    refused(book.db, PermissionDenied, press.create_press_agency, book.db, actors["leader"], "BAOMOI", "Báo Mới")
+    agency = press.create_press_agency(book.db, book.officer, "BAOMOI", "Báo điện tử Báo Mới", "Báo điện tử")
     assert agency.media_type == "online"
     assert keys(
-        refused(book.db, ValidationError, spending.create_press_agency, book.db, actors["admin"], "BAOMOI", "Trùng")
+        refused(book.db, ValidationError, press.create_press_agency, book.db, actors["admin"], "BAOMOI", "Trùng")
     ) == {"press.exists"}
 
 
@@ -902,26 +904,26 @@ def test_reads_are_limited_to_the_officers_scope(book, actors):
             " JOIN units u ON u.id = b.unit_id WHERE c.year = 2026 AND u.code = 'BYT-TT'",
         )
     }
-    found = spending.find_commitments(book.db, book.officer, YEAR)
-    assert expected and {r["reference"] for r in found} == expected
-    assert {r["unit_code"] for r in found} == {"BYT-TT"}
-    assert len(spending.find_commitments(book.db, actors["leader"], YEAR)) == scalar(
+    found = find_commitments(book.db, book.officer, YEAR)
+    assert expected and {r.reference for r in found} == expected
+    assert {r.unit_code for r in found} == {"BYT-TT"}
+    assert len(find_commitments(book.db, actors["leader"], YEAR)) == scalar(
         book.db, "SELECT COUNT(*) FROM commitments WHERE year = 2026"
     )
     commitment_id, hni_line = hni_2026(book.db)
     hni_reference = scalar(book.db, "SELECT reference FROM commitments WHERE id = :i", i=commitment_id)
-    assert spending.find_commitments(book.db, book.officer, YEAR, search=hni_reference) == []
-    assert len(spending.find_commitments(book.db, actors["leader"], YEAR, search=hni_reference)) == 1
+    assert find_commitments(book.db, book.officer, YEAR, search=hni_reference) == []
+    assert len(find_commitments(book.db, actors["leader"], YEAR, search=hni_reference)) == 1
     with pytest.raises(NotFound):
-        spending.commitment_detail(book.db, book.officer, commitment_id)
+        commitment_detail(book.db, book.officer, commitment_id)
     with pytest.raises(NotFound):
-        spending.line_activity(book.db, book.officer, hni_line)
-    assert spending.commitment_detail(book.db, actors["auditor"], commitment_id)["unit_code"] == "HNI"
+        line_activity(book.db, book.officer, hni_line)
+    assert commitment_detail(book.db, actors["auditor"], commitment_id).commitment.unit_code == "HNI"
 
     own = line_id(book.db, "BYT-TT-26-01")
-    activity = spending.line_activity(book.db, book.officer, own)
-    assert activity["balance"].available == sql_available(book.db, own)
-    assert {c["reference"] for c in activity["commitments"]} == {
+    activity = line_activity(book.db, book.officer, own)
+    assert activity.balance.available == sql_available(book.db, own)
+    assert {c.reference for c in activity.commitments} == {
         r[0] for r in rows(book.db, "SELECT reference FROM commitments WHERE line_id = :l", l=own)
     }
 
@@ -954,15 +956,15 @@ def test_demo_holds_every_case_and_verifies(demo_db, actors):
     assert scalar(demo_db, "SELECT status FROM commitments WHERE reference = 'DH-HCM-HUY'") == "cancelled"
     assert scalar(demo_db, "SELECT COUNT(*) FROM commitments WHERE status = 'closed' AND final_value < value") > 0
     leader = actors["leader"]
-    everything = spending.find_commitments(demo_db, leader, 2025) + spending.find_commitments(demo_db, leader, 2026)
-    assert any(r["status"] == "signed" and r["uncleared_advance"] > 0 for r in everything)
+    everything = find_commitments(demo_db, leader, 2025) + find_commitments(demo_db, leader, 2026)
+    assert any(r.status == "signed" and r.uncleared_advance > 0 for r in everything)
 
-    over = spending.find_commitments(demo_db, leader, 2026, search="DH-DNG-VUOT")
-    assert len(over) == 1 and over[0]["excess_amount"] == 15_000_000 and over[0]["status"] == "signed"
+    over = find_commitments(demo_db, leader, 2026, search="DH-DNG-VUOT")
+    assert len(over) == 1 and over[0].excess_amount == 15_000_000 and over[0].status == "signed"
     warning = [w for w in events(demo_db, "control.warning") if w["reference"] == "DH-DNG-VUOT"]
     assert len(warning) == 1 and warning[0]["excess"] == 15_000_000
     assert scalar(demo_db, "SELECT commitment_control FROM units WHERE code = 'DNG'") == "warn"
-    assert sql_available(demo_db, over[0]["line_id"]) == -15_000_000
+    assert sql_available(demo_db, over[0].line_id) == -15_000_000
 
 
 def test_demo_line_balances_equal_independent_sums(demo_db):
@@ -1009,10 +1011,20 @@ def test_money_is_int_and_a_quadrillion_round_trips(book):
 
     assert scalar(book.db, "SELECT value FROM commitments WHERE id = :i", i=order.id) == big
     detail = book.detail(order)
-    for key in ("value", "total_value", "accepted", "advanced", "paid", "held", "line_allocated", "line_available"):
-        assert type(detail[key]) is int, key
-    assert (detail["value"], detail["accepted"], detail["paid"], detail["line_available"]) == (big, big, big, 0)
-    [row] = spending.find_commitments(book.db, book.officer, YEAR, search=order.reference)
+    figures = {
+        "value": detail.commitment.value,
+        "total_value": detail.commitment.total_value,
+        "accepted": detail.balance.accepted,
+        "advanced": detail.balance.advanced,
+        "paid": detail.balance.paid,
+        "held": detail.balance.held,
+        "line_allocated": detail.line.allocated,
+        "line_available": detail.line.available,
+    }
+    for key, value in figures.items():
+        assert type(value) is int, key
+    assert (figures["value"], figures["accepted"], figures["paid"], figures["line_available"]) == (big, big, big, 0)
+    [row] = find_commitments(book.db, book.officer, YEAR, search=order.reference)
     for key in (
         "value",
         "total_value",
@@ -1024,9 +1036,9 @@ def test_money_is_int_and_a_quadrillion_round_trips(book):
         "uncleared_advance",
         "excess_amount",
     ):
-        assert type(row[key]) is int, key
-    assert (row["value"], row["accepted"], row["advanced"], row["paid"]) == (big, big, big // 2, big)
-    activity = spending.line_activity(book.db, book.officer, line.id)
-    assert activity["balance"].allocated == big and type(activity["balance"].committed) is int
+        assert type(getattr(row, key)) is int, key
+    assert (row.value, row.accepted, row.advanced, row.paid) == (big, big, big // 2, big)
+    activity = line_activity(book.db, book.officer, line.id)
+    assert activity.balance.allocated == big and type(activity.balance.committed) is int
     with book.db.read() as session:
         assert verify(session).ok

@@ -18,9 +18,9 @@ import openpyxl
 import pytest
 from conftest import ROOT, missing
 from ledger_testkit import D2026, actor_of, dump, line_id
-from test_pages import entry_script_on_every_run  # noqa: F401  (autouse: navigation mode on every AppTest run)
 from workbook_support import (
     LINE_HEADERS,
+    YEAR_END_HEADERS,
     all_sheets,
     build,
     line_figures_sql,
@@ -39,11 +39,10 @@ from ledger.excel.importer import import_workbook
 from ledger.excel.reader import BLANK_ROWS_STOP, MAX_FILE_BYTES, MAX_UNCOMPRESSED_BYTES
 from ledger.excel.template import write_template
 from ledger.excel.texts import localize
-from ledger.services import spending
+from ledger.services import commitments, payments
 from ledger.services.budget import add_line, adjust_line, reverse_adjustment, transfer
-from ledger.store import audit
 from ledger.store.access import SYSTEM
-from ledger.store.db import Database
+from ledger.store.verify import verify
 
 YEAR = 2026
 DATA_SHEET_NAMES = [s.vi for s in L.DATA_SHEETS]
@@ -94,7 +93,7 @@ def test_extract_cells_are_typed_frozen_and_filtered(demo_db, tmp_path):
     path = export(demo_db, SYSTEM, tmp_path)
     book = openpyxl.load_workbook(path)
     lines = book["Dự toán"]
-    assert [c.value for c in lines[1]] == LINE_HEADERS
+    assert [c.value for c in lines[1]] == [*LINE_HEADERS, *YEAR_END_HEADERS]  # the year end's columns, written by the extract
     estimate = lines["J2"]
     assert isinstance(estimate.value, int) and estimate.number_format == "#,##0"
     adjustment_date = book["Điều chỉnh"]["C2"]
@@ -180,7 +179,7 @@ def test_officer_imports_lines_through_the_services_with_the_spec_reading_rules(
     events = sql_rows(demo_db, "SELECT actor, action FROM audit_events WHERE action = 'budget_line.create' ORDER BY seq DESC LIMIT 2")
     assert events == [("officer", "budget_line.create")] * 2
     with demo_db.read() as session:
-        assert audit.verify(session).ok
+        assert verify(session).ok
 
 
 def test_sheets_apply_in_the_specs_order_whatever_their_order_in_the_file(db):
@@ -328,7 +327,7 @@ def test_template_has_instructions_vietnamese_headers_and_drop_downs(tmp_path, d
     assert book.sheetnames == ["Hướng dẫn", *DATA_SHEET_NAMES]
     guide = " ".join(str(c) for row in values(target, "Hướng dẫn") for c in row if c)
     assert "Số tiền: số nguyên đồng" in guide and "BAO_CHI" in guide and "Đặt hàng báo chí" in guide
-    assert [str(c.value).rstrip(" *") for c in book["Dự toán"][1]] == LINE_HEADERS
+    assert [str(c.value).rstrip(" *") for c in book["Dự toán"][1]] == [*LINE_HEADERS, *YEAR_END_HEADERS]
     lists = {}
     for name in ("Dự toán", "Đặt hàng", "Dịch vụ CNTT", "Thanh toán", "Cơ quan báo chí"):
         sheet = book[name]
@@ -358,7 +357,7 @@ def test_round_trip_of_the_demo_gives_the_same_workbook_cell_for_cell(demo_db, d
     for name in before:
         assert before[name] == after[name], name
     with db.read() as session:
-        assert audit.verify(session).ok
+        assert verify(session).ok
     again = import_workbook(db, SYSTEM, first)
     assert again.ok and again.new == 0 and again.unchanged == result.new
 
@@ -373,20 +372,20 @@ def test_round_trip_keeps_reversals_transfers_and_released_money(demo_db, db, tm
     # Money released by a close-out, then committed again (block control): the importer must find the order.
     line = add_line(demo_db, officer, code="BYT-TT-26-RT", year=YEAR, unit_code="BYT-TT", description="Đặt hàng báo chí",
                     category="BAO_CHI", source="NSNN", original_estimate=100_000_000)
-    first = spending.create_order(demo_db, officer, year=YEAR, reference="HD-RT-1", line=line.id, press_agency="SKDS", description="Đợt 1", value=100_000_000)
-    spending.sign(demo_db, officer, first.id, dt.date(2026, 2, 1))
-    accepted = spending.accept(demo_db, officer, first.id, "NT-RT-1", dt.date(2026, 2, 10), 60_000_000, "Biên bản")
-    wrong = spending.accept(demo_db, officer, first.id, "NT-RT-2", dt.date(2026, 2, 11), 1_000_000, "Nhầm")
-    spending.reverse_acceptance(demo_db, officer, wrong.id, "Ghi nhầm", dt.date(2026, 2, 12))
-    payment = spending.record_payment(demo_db, officer, year=YEAR, voucher_no="TT-RT-1", date=dt.date(2026, 2, 20), kind="THANH_TOAN", commitment=first.id, amount=60_000_000)
-    spending.reverse_payment(demo_db, officer, payment.id, "Trả lại", dt.date(2026, 2, 21))
-    spending.record_payment(demo_db, officer, year=YEAR, voucher_no="TT-RT-2", date=dt.date(2026, 2, 22), kind="THANH_TOAN", commitment=first.id, amount=accepted.accepted_value)
-    spending.close(demo_db, officer, first.id, "Thanh lý")
-    second = spending.create_order(demo_db, officer, year=YEAR, reference="HD-RT-2", line=line.id, press_agency="SKDS", description="Đợt 2", value=40_000_000)
-    spending.sign(demo_db, officer, second.id, dt.date(2026, 3, 1))
+    first = commitments.create_order(demo_db, officer, year=YEAR, reference="HD-RT-1", line=line.id, press_agency="SKDS", description="Đợt 1", value=100_000_000)
+    commitments.sign(demo_db, officer, first.id, dt.date(2026, 2, 1))
+    accepted = commitments.accept(demo_db, officer, first.id, "NT-RT-1", dt.date(2026, 2, 10), 60_000_000, "Biên bản")
+    wrong = commitments.accept(demo_db, officer, first.id, "NT-RT-2", dt.date(2026, 2, 11), 1_000_000, "Nhầm")
+    commitments.reverse_acceptance(demo_db, officer, wrong.id, "Ghi nhầm", dt.date(2026, 2, 12))
+    payment = payments.record_payment(demo_db, officer, year=YEAR, voucher_no="TT-RT-1", date=dt.date(2026, 2, 20), kind="THANH_TOAN", commitment=first.id, amount=60_000_000)
+    payments.reverse_payment(demo_db, officer, payment.id, "Trả lại", dt.date(2026, 2, 21))
+    payments.record_payment(demo_db, officer, year=YEAR, voucher_no="TT-RT-2", date=dt.date(2026, 2, 22), kind="THANH_TOAN", commitment=first.id, amount=accepted.accepted_value)
+    commitments.close(demo_db, officer, first.id, "Thanh lý")
+    second = commitments.create_order(demo_db, officer, year=YEAR, reference="HD-RT-2", line=line.id, press_agency="SKDS", description="Đợt 2", value=40_000_000)
+    commitments.sign(demo_db, officer, second.id, dt.date(2026, 3, 1))
     xhh = line_id(demo_db, "BYT-TT-26-04")
-    gift = spending.record_contribution(demo_db, officer, year=YEAR, voucher_no="XHH-RT-1", line=xhh, date=dt.date(2026, 3, 2), donor="UNICEF", amount=2_000_000)
-    spending.reverse_contribution(demo_db, officer, gift.id, "Nhà tài trợ rút", dt.date(2026, 3, 3))
+    gift = payments.record_contribution(demo_db, officer, year=YEAR, voucher_no="XHH-RT-1", line=xhh, date=dt.date(2026, 3, 2), donor="UNICEF", amount=2_000_000)
+    payments.reverse_contribution(demo_db, officer, gift.id, "Nhà tài trợ rút", dt.date(2026, 3, 3))
 
     first_file = export(demo_db, SYSTEM, tmp_path, "first.xlsx")
     result = import_workbook(db, SYSTEM, first_file)
@@ -610,6 +609,39 @@ class _Endless(io.RawIOBase):
         return len(buffer)
 
 
+def _read_both_ways(source, monkeypatch) -> tuple:
+    """The book read by the lean sheet reader, and again with it declining every sheet (openpyxl's parser)."""
+    from ledger.excel import fastsheet, reader
+
+    def snapshot(book):
+        rows = {key: [(r.number, r.values, r.typed, [p.key for p in r.problems]) for r in sheet.rows] for key, sheet in book.sheets.items()}
+        return rows, [(p.key, p.sheet, p.row, p.value) for p in book.problems], [n.key for n in book.notes]
+
+    lean = snapshot(reader.read_workbook(source))
+
+    def decline(*_args, **_kwargs):
+        raise fastsheet.Declined
+
+    monkeypatch.setattr(reader, "FastSheet", decline)
+    return lean, snapshot(reader.read_workbook(source))
+
+
+def test_the_lean_sheet_reader_reads_what_openpyxl_reads(demo_db, tmp_path, monkeypatch):
+    # An extract (xlsxwriter: inline strings, dates, amounts), a user's spreadsheet (openpyxl: shared
+    # strings), and cells the lean reader declines (a formula, an error value, a merge, rich text).
+    extract = export(demo_db, SYSTEM, tmp_path, "all.xlsx", year=None)
+    lean, slow = _read_both_ways(extract, monkeypatch)
+    assert lean == slow and sum(len(rows) for rows in lean[0].values()) > 100
+    odd = build({
+        "Dự toán": [["Kế hoạch & <dự toán> \"2026\""], LINE_HEADERS, line_row("BYT-TT-26-L1", description="  Có  khoảng trắng & ký tự <đặc biệt> "),
+                    line_row("BYT-TT-26-L2", estimate="=1+1"), line_row("BYT-TT-26-L3", estimate=1.5), line_row("BYT-TT-26-L4", category=True)],
+        "Điều chỉnh": [["Mã dòng", "Năm", "Ngày", "Số tiền", "Số quyết định"], ["BYT-TT-26-L1", 2026, dt.date(2026, 2, 3), -5, "1/QĐ"]],
+    }, merges={"Điều chỉnh": ["A2:B2"]})
+    monkeypatch.undo()
+    lean, slow = _read_both_ways(odd, monkeypatch)
+    assert lean == slow and lean[1], lean
+
+
 def test_a_200_mb_upload_is_refused_before_parsing(db, tmp_path):
     big = tmp_path / "big.xlsx"
     with open(big, "wb") as handle:
@@ -650,27 +682,14 @@ def test_python_m_ledger_runs_the_workbook_commands(demo_url, tmp_path):
 # --- the screen (AppTest) ------------------------------------------------------------------------------------
 
 @pytest.fixture
-def screen_db(demo_url, monkeypatch):
-    from test_pages import _release_app_databases
-
-    monkeypatch.setenv("LEDGER_DATABASE_URL", demo_url)
-    database = Database(demo_url)
-    yield database
-    database.dispose()
-    _release_app_databases()
+def screen_db(app_ledger):
+    return app_ledger
 
 
 def open_excel_screen(database, user: str):
-    from conftest import actor_for
-    from streamlit.testing.v1 import AppTest
+    from conftest import start_app
 
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.session_state["actor"] = actor_for(database, user)
-    at.run()
-    at.switch_page("pages/excel.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return start_app(database, user, "pages/excel.py", timeout=120)
 
 
 def test_the_screen_makes_an_extract_and_keeps_auditors_read_only(screen_db):

@@ -1,8 +1,9 @@
 """The demo ledger: a ministry with three subordinate units and three provinces, fiscal 2025–2026.
 
-Loaded through the same services as the screens (so every row has its audit event), by the
-operator actor ``system``. Amounts are of the size such agencies really spend; everything is
-deterministic, so tests can rely on the figures.
+Loaded through the same services as the screens (so every row is checked as an officer's would be
+and has its audit event), by the operator actor ``system``, in one write transaction. Its units,
+policies, users and press agencies are the files of ``data/demo/``. Amounts are of the size such
+agencies really spend; everything is deterministic, so tests can rely on the figures.
 """
 
 from __future__ import annotations
@@ -12,40 +13,31 @@ import random
 
 from sqlalchemy import func, select
 
+from ledger.demo import team_plans
+from ledger.demo.reports import submit_small
+from ledger.domain import clock
 from ledger.domain.errors import ValidationError, problem
+from ledger.domain.reference_files import columns
+from ledger.domain.rules import year_portion
+from ledger.domain.year_end import may_run_year_end
+from ledger.services import commitments, payments, press
 from ledger.services.budget import add_line_in, adjust_line_in, transfer_in
-from ledger.store import audit
-from ledger.store.access import SYSTEM, hash_password
+from ledger.services.reference import create_policy_in, create_unit_in, open_year_in
+from ledger.services.users import create_user_in
+from ledger.services.year_end import apply_year_end
+from ledger.store.access import SYSTEM
+from ledger.store.balances import commitment_balance, line_balance
 from ledger.store.db import Database
-from ledger.store.models import BudgetLine, FiscalYear, Policy, Unit, User
+from ledger.store.models import BudgetLine, FiscalYear, Unit, User
 
 DEMO_YEARS = (2025, 2026)
 
-# code, name, kind, parent, chapter
-DEMO_UNITS = [
-    ("QG", "Toàn quốc (tổng hợp báo cáo truyền thông chính sách)", "national", None, None),
-    ("BYT", "Bộ Y tế", "ministry", "QG", "023"),
-    ("BYT-VP", "Văn phòng Bộ Y tế", "subunit", "BYT", "023"),
-    ("BYT-TT", "Vụ Truyền thông và Thi đua, khen thưởng", "subunit", "BYT", "023"),
-    ("BYT-KCB", "Cục Quản lý Khám, chữa bệnh", "subunit", "BYT", "023"),
-    ("HNI", "UBND thành phố Hà Nội", "province", "QG", "401"),
-    ("HCM", "UBND Thành phố Hồ Chí Minh", "province", "QG", "402"),
-    ("DNG", "UBND thành phố Đà Nẵng", "province", "QG", "403"),
-]
-
-# code, name, owner
-DEMO_POLICIES = [
-    ("LUAT-BHYT", "Luật sửa đổi, bổ sung một số điều của Luật Bảo hiểm y tế", "BYT"),
-    ("THUOC-LA", "Phòng, chống tác hại của thuốc lá và thuốc lá điện tử", "BYT"),
-    ("LUAT-DANSO", "Luật Dân số", "BYT"),
-    ("KCB-SO", "Chuyển đổi số trong khám, chữa bệnh (bệnh án điện tử)", "BYT-KCB"),
-    ("NQ57", "Nghị quyết 57-NQ/TW về khoa học, công nghệ, đổi mới sáng tạo và chuyển đổi số", "QG"),
-    ("DE-AN-06", "Đề án 06 về dữ liệu dân cư, định danh và xác thực điện tử", "QG"),
-    ("SAP-XEP-DVHC", "Sắp xếp đơn vị hành chính và chính quyền địa phương hai cấp", "QG"),
-    ("HNI-THU-DO", "Luật Thủ đô 2024", "HNI"),
-    ("HCM-NQ98", "Nghị quyết 98/2023/QH15 về cơ chế đặc thù phát triển TP.HCM", "HCM"),
-    ("DNG-NQ136", "Nghị quyết 136/2024/QH15 về chính quyền đô thị và cơ chế đặc thù Đà Nẵng", "DNG"),
-]
+# The demo's units (with their commitment control), policies, users and press agencies: data/demo/.
+DEMO_UNITS = [(code, name, kind, parent or None, chapter or None, control) for code, name, kind, parent, chapter, control
+              in columns("demo/units.csv", ("code", "name", "kind", "parent", "chapter_code", "commitment_control"))]
+DEMO_POLICIES = columns("demo/policies.csv", ("code", "name", "owner"))
+DEMO_PRESS_AGENCIES = columns("demo/press_agencies.csv", ("code", "name", "media_type", "governing_body", "level"))
+DEMO_USERS = [(username, role, unit or None, full_name) for username, role, unit, full_name in columns("demo/users.csv", ("username", "role", "unit", "full_name"))]
 
 # description template, category, source, sector, sub-item, amount range (đồng)
 LINE_KINDS = [
@@ -59,12 +51,6 @@ LINE_KINDS = [
     ("Bồi dưỡng phóng viên chuyên trách (tài trợ)", "DAO_TAO", "XHH", None, None, (60_000_000, 300_000_000)),
 ]
 
-DEMO_USERS = [
-    ("admin", "admin", None, "Quản trị hệ thống"),
-    ("officer", "officer", "BYT-TT", "Nguyễn Thị Lan (kế toán Vụ Truyền thông)"),
-    ("leader", "leader", "QG", "Trần Văn Minh (lãnh đạo)"),
-    ("auditor", "auditor", "QG", "Lê Hoàng Nam (kiểm toán)"),
-]
 
 # Units that hold lines, with the line kinds they use (indexes into LINE_KINDS).
 UNIT_LINES = {
@@ -92,40 +78,38 @@ def is_demo_loadable(db: Database) -> bool:
         return not (units or lines or non_admins)
 
 
-def load_demo(db: Database, password: str = "demo", today: dt.date | None = None) -> dict[str, int]:
-    """Load the demo into an empty ledger; returns counts of what was written."""
+def load_full_demo(db: Database, password: str = "demo") -> dict[str, int]:
+    """The demo a person sees (the command line's ``demo`` and the set-up screen's): the ledger, its
+    communication team and plans, and 2025 closed by the year-end run."""
+    return load_demo(db, password=password, year_end=True, team_and_plans=True)
+
+
+def load_demo(db: Database, password: str = "demo", today: dt.date | None = None, *, year_end: bool = False, team_and_plans: bool = False) -> dict[str, int]:
+    """Load the demo into an empty ledger; returns counts of what was written. With ``team_and_plans``
+    (the command line's demo), the communication team, the policies' timelines and the plans of
+    ``ledger.demo.team_plans`` too (before the year end: a plan needs its year open). With
+    ``year_end`` (the command line's demo), 2025 is then closed by the year-end run, once its closing
+    period is over: a supplement added after 30/09 carries over into 2026, the rest is cancelled."""
     if not is_demo_loadable(db):
         raise ValidationError(problem("demo.not_empty"))
-    today = today or dt.date.today()
+    today = today or clock.today()
     rng = random.Random(837)
-    actor = SYSTEM.username
     counts = {"units": 0, "policies": 0, "users": 0, "lines": 0, "adjustments": 0}
     with db.write() as session:
         for year in DEMO_YEARS:
-            if session.get(FiscalYear, year) is None:
-                fiscal_year = FiscalYear(year=year, is_open=True)
-                session.add(fiscal_year)
-                audit.record_change(session, actor, "fiscal_year.open", fiscal_year, None)
-        ids: dict[str, int] = {}
-        for code, name, kind, parent, chapter in DEMO_UNITS:
-            unit = Unit(code=code, name=name, kind=kind, parent_id=ids.get(parent), chapter_code=chapter, commitment_control="block", advance_limit_pct=50)
-            session.add(unit)
-            audit.record_change(session, actor, "unit.create", unit, None)
-            ids[code] = unit.id
+            if session.get(FiscalYear, year) is None:  # the first administrator opened the current year
+                open_year_in(session, SYSTEM, year)
+        for code, name, kind, parent, chapter, control in DEMO_UNITS:
+            create_unit_in(session, SYSTEM, code=code, name=name, kind=kind, parent_code=parent, chapter_code=chapter, commitment_control=control)
             counts["units"] += 1
         for code, name, owner in DEMO_POLICIES:
-            policy = Policy(code=code, name=name, owner_unit_id=ids[owner])
-            session.add(policy)
-            audit.record_change(session, actor, "policy.create", policy, None)
+            create_policy_in(session, SYSTEM, code, name, owner)
             counts["policies"] += 1
         existing = set(session.scalars(select(User.username)))
         for username, role, unit_code, full_name in DEMO_USERS:
-            if username in existing:
-                continue
-            user = User(username=username, full_name=full_name, role=role, unit_id=ids.get(unit_code) if unit_code else None, password_hash=hash_password(password), is_active=True, is_demo=True)
-            session.add(user)
-            audit.record_change(session, actor, "user.create", user, None)
-            counts["users"] += 1
+            if username not in existing:  # an administrator of the same name is kept
+                create_user_in(session, SYSTEM, username, role, password, unit_code, full_name, is_demo=True)
+                counts["users"] += 1
 
         policies_for = {
             "BYT": ["LUAT-BHYT", "THUOC-LA", "LUAT-DANSO", "NQ57"],
@@ -176,26 +160,27 @@ def load_demo(db: Database, password: str = "demo", today: dt.date | None = None
         transfer_in(session, SYSTEM, tt_lines[0].id, tt_lines[1].id, 20_000_000, when, "215/QĐ-BYT", "Điều chuyển kinh phí từ đặt hàng báo chí sang tập huấn")
         counts["adjustments"] += 2
         counts.update(_load_spending(session, rng, lines_by_year, today))
+        if team_and_plans:
+            counts.update(team_plans.load_team(session, today))
+            counts.update(team_plans.load_plans(session, today))
+        if year_end and may_run_year_end(DEMO_YEARS[0], today):
+            closing = _close_first_year(session, lines_by_year[DEMO_YEARS[0]])
+            counts["lines"] += closing.pop("lines_carried")  # the 2026 lines its carry-over opened
+            counts.update(closing)
+        counts["reports"] = submit_small(session, today)
     return counts
 
 
-# code, name, media type, governing body, level
-DEMO_PRESS_AGENCIES = [
-    ("NHANDAN", "Báo Nhân Dân", "newspaper", "Ban Chấp hành Trung ương Đảng", "central"),
-    ("VTV", "Đài Truyền hình Việt Nam", "television", "Chính phủ", "central"),
-    ("VOV", "Đài Tiếng nói Việt Nam", "radio", "Chính phủ", "central"),
-    ("TTXVN", "Thông tấn xã Việt Nam", "news_agency", "Chính phủ", "central"),
-    ("VIETNAMPLUS", "Báo điện tử VietnamPlus", "online", "Thông tấn xã Việt Nam", "central"),
-    ("SKDS", "Báo Sức khỏe và Đời sống", "newspaper", "Bộ Y tế", "central"),
-    ("TUOITRE", "Báo Tuổi Trẻ", "newspaper", "Thành đoàn Thành phố Hồ Chí Minh", "local"),
-    ("THANHNIEN", "Báo Thanh Niên", "newspaper", "Trung ương Hội Liên hiệp Thanh niên Việt Nam", "central"),
-    ("VNEXPRESS", "Báo điện tử VnExpress", "online", "Bộ Khoa học và Công nghệ", "central"),
-    ("TCCS", "Tạp chí Cộng sản", "magazine", "Ban Chấp hành Trung ương Đảng", "central"),
-    ("HANOIMOI", "Báo Hà Nội Mới", "newspaper", "Thành ủy Hà Nội", "local"),
-    ("HANOITV", "Đài Phát thanh và Truyền hình Hà Nội", "television", "UBND thành phố Hà Nội", "local"),
-    ("HTV", "Đài Truyền hình Thành phố Hồ Chí Minh", "television", "UBND Thành phố Hồ Chí Minh", "local"),
-    ("BAODANANG", "Báo và Phát thanh, Truyền hình Đà Nẵng", "newspaper", "Thành ủy Đà Nẵng", "local"),
-]
+def _close_first_year(session, lines: list[BudgetLine]) -> dict[str, int]:
+    """The year-end run of the demo's first year, after a supplement on 20/10 (it carries over)."""
+    year = DEMO_YEARS[0]
+    supplemented = next(line for line in lines if line.code.startswith("BYT-TT-") and line.source_code == "NSNN")
+    adjust_line_in(session, SYSTEM, supplemented.id, 60_000_000, dt.date(year, 10, 20), "312/QĐ-BYT", "Bổ sung kinh phí tuyên truyền cuối năm")
+    run = apply_year_end.in_session(session, SYSTEM, year, None, f"45/QĐ-BYT-KS{year}")
+    opened = session.scalar(select(func.count()).select_from(BudgetLine).where(BudgetLine.carried_from_id.is_not(None)))
+    return {"adjustments_year_end": 1, "year_end_runs": 1 if run else 0, "lines_carried": opened}
+
+
 PRESS_BY_UNIT = {
     "BYT": ["NHANDAN", "VTV", "VOV", "SKDS", "VIETNAMPLUS"],
     "BYT-TT": ["SKDS", "VNEXPRESS", "THANHNIEN", "TCCS"],
@@ -217,18 +202,11 @@ DONORS = ["Tổ chức Y tế Thế giới (WHO)", "Quỹ Nhi đồng Liên hợ
 
 def _load_spending(session, rng: random.Random, lines_by_year: dict[int, list[BudgetLine]], today: dt.date) -> dict[str, int]:
     """Orders, courses, IT contracts, contributions and payments on every demo line, through the services."""
-    from ledger.services import spending as sp
-    from ledger.store.balances import line_balance
-
     counts = {"press_agencies": 0, "commitments": 0, "payments": 0, "acceptances": 0, "contributions": 0}
     for code, name, media, governing, level in DEMO_PRESS_AGENCIES:
-        sp.create_press_agency.in_session(session, SYSTEM, code, name, media, governing, level)
+        press.create_press_agency.in_session(session, SYSTEM, code, name, media, governing, level)
         counts["press_agencies"] += 1
-    # Da Nang runs commitment control in warn mode: its excess below is recorded, not refused.
-    danang = session.scalars(select(Unit).where(Unit.code == "DNG")).one()
-    before = audit.snapshot(danang)
-    danang.commitment_control = "warn"
-    audit.record_change(session, SYSTEM.username, "unit.update", danang, before)
+    # Da Nang runs commitment control in warn mode (data/demo/units.csv): its excess below is recorded, not refused.
 
     def day(year: int, month: int, dom: int) -> dt.date:
         return min(dt.date(year, month, dom), today)
@@ -241,7 +219,7 @@ def _load_spending(session, rng: random.Random, lines_by_year: dict[int, list[Bu
             available = line_balance(session, line.id).available
             if line.source_code == "XHH":
                 received = available * rng.choice((70, 80, 100)) // 100 // 1_000_000 * 1_000_000
-                sp.record_contribution.in_session(
+                payments.record_contribution.in_session(
                     session, SYSTEM, year=year, voucher_no=f"XHH-{year}-{next(voucher):04d}", line=line.id,
                     date=day(year, 2, 10 + rng.randrange(15)), donor=rng.choice(DONORS), amount=received,
                 )
@@ -259,47 +237,47 @@ def _load_spending(session, rng: random.Random, lines_by_year: dict[int, list[Bu
                     value = sum(i["quantity"] * i["unit_price"] for i in items)
                     if value > available or value <= 0:
                         continue
-                    order = sp.create_order.in_session(
+                    order = commitments.create_order.in_session(
                         session, SYSTEM, year=year, reference=f"DH-{line.code}-{number}", line=line.id,
                         press_agency=rng.choice(agencies), description=f"{line.description} (đợt {number})",
                         stage=rng.choice(("HOACH_DINH", "BAN_HANH", "THUC_THI")), items=items,
                     )
                     counts["commitments"] += 1
                     available -= value
-                    _run_commitment(session, sp, order, year, rng, voucher, counts, day, last_month)
+                    _run_commitment(session, order, year, rng, voucher, counts, day, last_month)
             elif line.category_code == "DAO_TAO":
                 cost = available * rng.choice((60, 75, 90)) // 100 // 1_000_000 * 1_000_000
                 start = day(year, rng.randrange(3, last_month), 5)
-                course = sp.create_course.in_session(
+                course = commitments.create_course.in_session(
                     session, SYSTEM, year=year, reference=f"KH-{line.code}", line=line.id,
                     title="Tập huấn kỹ năng phát ngôn và xử lý khủng hoảng truyền thông", start_date=start,
                     end_date=start + dt.timedelta(days=2), participants=rng.randrange(30, 120), cost=cost,
                     stage="THUC_THI",
                 )
                 counts["commitments"] += 1
-                _run_commitment(session, sp, course, year, rng, voucher, counts, day, last_month)
+                _run_commitment(session, course, year, rng, voucher, counts, day, last_month)
             elif line.category_code == "CNTT":
                 service = "RA_QUET" if "Rà quét" in line.description else "THAM_DO"
                 start, end = dt.date(year, 3, 1), dt.date(year, 12, 31)
                 if service == "RA_QUET" and year == min(lines_by_year):
                     end = dt.date(year + 1, 2, 28)  # a monitoring contract running into the next year
                 total = available * rng.choice((80, 95)) // 100 // 1_000_000 * 1_000_000
-                portion = sp.year_portion(total, start, end, year)
+                portion = year_portion(total, start, end, year)
                 if portion > available:
                     total = total * available // portion
-                contract = sp.create_it_contract.in_session(
+                contract = commitments.create_it_contract.in_session(
                     session, SYSTEM, year=year, reference=f"CNTT-{line.code}", line=line.id, vendor=rng.choice(VENDORS),
                     service_type=service, stage=rng.choice(("BAN_HANH", "THUC_THI")), start_date=start, end_date=end,
                     value=total,
                 )
                 counts["commitments"] += 1
-                _run_commitment(session, sp, contract, year, rng, voucher, counts, day, last_month)
+                _run_commitment(session, contract, year, rng, voucher, counts, day, last_month)
             else:
                 for month in sorted(rng.sample(range(2, last_month + 1), 3)):
                     amount = available // 4 // 100_000 * 100_000
                     if amount <= 0:
                         break
-                    sp.record_payment.in_session(
+                    payments.record_payment.in_session(
                         session, SYSTEM, year=year, voucher_no=f"C-{year}-{next(voucher):04d}", date=day(year, month, 20),
                         kind="THANH_TOAN", line=line.id, amount=amount,
                     )
@@ -309,33 +287,33 @@ def _load_spending(session, rng: random.Random, lines_by_year: dict[int, list[Bu
     # The special cases every demo should show.
     last_year = max(lines_by_year)
     hcm_press = next(line for line in lines_by_year[last_year] if line.code.startswith("HCM-") and line.category_code == "BAO_CHI")
-    cancelled = sp.create_order.in_session(
+    cancelled = commitments.create_order.in_session(
         session, SYSTEM, year=last_year, reference="DH-HCM-HUY", line=hcm_press.id, press_agency="TUOITRE",
         description="Chuyên trang Nghị quyết 98 (hủy do điều chỉnh kế hoạch)", value=45_000_000, stage="THUC_THI",
     )
-    sp.sign.in_session(session, SYSTEM, cancelled.id, day(last_year, 4, 2))
-    sp.cancel.in_session(session, SYSTEM, cancelled.id, "Điều chỉnh kế hoạch truyền thông, không thực hiện")
+    commitments.sign.in_session(session, SYSTEM, cancelled.id, day(last_year, 4, 2))
+    commitments.cancel.in_session(session, SYSTEM, cancelled.id, "Điều chỉnh kế hoạch truyền thông, không thực hiện")
     counts["commitments"] += 1
     dng_press = next(line for line in lines_by_year[last_year] if line.code.startswith("DNG-") and line.category_code == "BAO_CHI")
     over = line_balance(session, dng_press.id).available + 15_000_000
-    excess_order = sp.create_order.in_session(
+    excess_order = commitments.create_order.in_session(
         session, SYSTEM, year=last_year, reference="DH-DNG-VUOT", line=dng_press.id, press_agency="BAODANANG",
         description="Tuyên truyền Nghị quyết 136 dịp cao điểm (vượt dự toán, chờ bổ sung)", value=over, stage="THUC_THI",
     )
-    sp.sign.in_session(session, SYSTEM, excess_order.id, day(last_year, 9, 15))
+    commitments.sign.in_session(session, SYSTEM, excess_order.id, day(last_year, 9, 15))
     counts["commitments"] += 1
     return counts
 
 
-def _run_commitment(session, sp, commitment, year, rng, voucher, counts, day, last_month) -> None:
+def _run_commitment(session, commitment, year, rng, voucher, counts, day, last_month) -> None:
     """Sign, then (by chance) advance, accept in part or in full, pay, and close out."""
-    sp.sign.in_session(session, SYSTEM, commitment.id, day(year, 2, 15 + rng.randrange(10)))
+    commitments.sign.in_session(session, SYSTEM, commitment.id, day(year, 2, 15 + rng.randrange(10)))
     fate = rng.random()
     if fate < 0.15:
         return  # signed, nothing done yet
     if fate < 0.45:
         advance = commitment.value * rng.choice((20, 30, 50)) // 100 // 1000 * 1000
-        sp.record_payment.in_session(
+        payments.record_payment.in_session(
             session, SYSTEM, year=year, voucher_no=f"TU-{year}-{next(voucher):04d}", date=day(year, 3, 10),
             kind="TAM_UNG", commitment=commitment.id, amount=advance,
         )
@@ -345,19 +323,17 @@ def _run_commitment(session, sp, commitment, year, rng, voucher, counts, day, la
     share = rng.choice((50, 80, 100, 100))
     accepted = commitment.value * share // 100
     accept_month = min(last_month, 6 + rng.randrange(4))
-    sp.accept.in_session(
+    commitments.accept.in_session(
         session, SYSTEM, commitment.id, f"NT-{commitment.reference}", day(year, accept_month, 12), accepted,
         "Biên bản nghiệm thu kèm đường dẫn bài viết, lịch phát sóng" if commitment.kind == "order" else "Biên bản nghiệm thu",
     )
     counts["acceptances"] += 1
-    from ledger.store.balances import commitment_balance
-
     payable = commitment_balance(session, commitment).payable
     if payable > 0:
-        sp.record_payment.in_session(
+        payments.record_payment.in_session(
             session, SYSTEM, year=year, voucher_no=f"TT-{year}-{next(voucher):04d}", date=day(year, accept_month, 25),
             kind="THANH_TOAN", commitment=commitment.id, amount=payable,
         )
         counts["payments"] += 1
     if share < 100 and rng.random() < 0.6:
-        sp.close.in_session(session, SYSTEM, commitment.id, "Thanh lý hợp đồng theo khối lượng thực tế nghiệm thu")
+        commitments.close.in_session(session, SYSTEM, commitment.id, "Thanh lý hợp đồng theo khối lượng thực tế nghiệm thu")

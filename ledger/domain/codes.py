@@ -39,6 +39,8 @@ UNIT_KINDS: Labels = {
     "subunit": ("Đơn vị trực thuộc", "Subordinate unit"),
 }
 CONTROL_MODES: Labels = {"block": ("Chặn", "Block"), "warn": ("Cảnh báo", "Warn")}
+# Phased control (kiểm soát theo tiến độ phân kỳ): off by default (issue 14).
+PHASED_MODES: Labels = {"off": ("Không kiểm soát", "Off"), "warn": ("Cảnh báo", "Warn"), "block": ("Chặn", "Block")}
 PRESS_LEVELS: Labels = {"central": ("Trung ương", "Central"), "local": ("Địa phương", "Local")}
 MEDIA_TYPES: Labels = {
     "newspaper": ("Báo in", "Newspaper"),
@@ -107,3 +109,90 @@ def code_for(value: object, labels: Labels) -> str | None:
 def codes_hint(labels: Labels) -> str:
     """The list of allowed codes with their Vietnamese labels, for a refusal's sentence."""
     return ", ".join(f"{code} ({vi})" for code, (vi, _en) in labels.items())
+
+
+# --- communication plans (letter 837, item 2) ------------------------------------------------------
+# The fine stages of a policy (DOMAIN.md "Plans"), in their order; a date on the policy starts each.
+POLICY_STAGES: Labels = {
+    "DE_XUAT": ("Đề xuất", "Proposal"),
+    "LAY_Y_KIEN_CS": ("Lấy ý kiến chính sách", "Consultation on the policy"),
+    "SOAN_THAO": ("Soạn thảo", "Drafting"),
+    "LAY_Y_KIEN_DT": ("Lấy ý kiến dự thảo", "Consultation on the draft"),
+    "TRINH": ("Trình", "Submission"),
+    "BAN_HANH": ("Ban hành", "Issuance"),
+    "THUC_THI": ("Thực thi", "Implementation"),
+}
+# The coarse stage (STAGES, the one orders and lines carry) each fine stage belongs to.
+POLICY_STAGE_COARSE = {
+    "DE_XUAT": "HOACH_DINH",
+    "LAY_Y_KIEN_CS": "HOACH_DINH",
+    "SOAN_THAO": "HOACH_DINH",
+    "LAY_Y_KIEN_DT": "HOACH_DINH",
+    "TRINH": "HOACH_DINH",
+    "BAN_HANH": "BAN_HANH",
+    "THUC_THI": "THUC_THI",
+}
+# Decision 407: communicated "from the consultation on the proposal" = a plan with an activity here.
+PROPOSAL_STAGES = ("DE_XUAT", "LAY_Y_KIEN_CS")
+CHANNELS: Labels = {
+    "DAT_HANG_BAO_CHI": ("Đặt hàng báo chí", "Press order"),
+    "HOP_BAO": ("Họp báo, thông cáo", "Press conference or release"),
+    "CONG_TTDT": ("Cổng thông tin điện tử", "Portal"),
+    "MANG_XA_HOI": ("Mạng xã hội", "Social media"),
+    "DOI_THOAI": ("Hội nghị, đối thoại", "Conference or dialogue"),
+    "TAP_HUAN": ("Tập huấn", "Training"),
+    "CNTT": ("Dịch vụ CNTT", "IT service"),
+    "KHAC": ("Khác", "Other"),
+}
+PLAN_STATUSES: Labels = {
+    "DU_THAO": ("Dự thảo", "Draft"),
+    "DA_DUYET": ("Đã phê duyệt", "Approved"),
+    "HOAN_THANH": ("Hoàn thành", "Completed"),
+    "DA_HUY": ("Đã hủy", "Cancelled"),
+}
+DOCUMENT_TYPES: Labels = {
+    "LUAT": ("Luật, nghị quyết của Quốc hội", "Law"),
+    "NGHI_DINH": ("Nghị định", "Decree"),
+    "QUYET_DINH": ("Quyết định", "Decision"),
+    "THONG_TU": ("Thông tư", "Circular"),
+    "NGHI_QUYET_HDND": ("Nghị quyết HĐND", "Provincial council resolution"),
+    "KHAC": ("Khác", "Other"),
+}
+YES_NO: Labels = {"CO": ("Có", "Yes"), "KHONG": ("Không", "No")}
+
+
+# --- the communication team (letter 837, item 1) ---------------------------------------------------
+STAFF_ROLES: Labels = {
+    "PHAT_NGON": ("Người phát ngôn", "Spokesperson"),
+    "UY_QUYEN_PHAT_NGON": ("Người được ủy quyền phát ngôn", "Authorised spokesperson"),
+    "TRUYEN_THONG": ("Cán bộ truyền thông chính sách", "Policy-communication officer"),
+    "KHUNG_HOANG": ("Đầu mối xử lý khủng hoảng truyền thông", "Crisis contact"),
+}
+ASSIGNMENT_MODES: Labels = {
+    "CHUYEN_TRACH": ("Chuyên trách", "Dedicated"),
+    "KIEM_NHIEM": ("Kiêm nhiệm", "Part-time"),
+}
+COURSE_TOPICS: Labels = {
+    "TRUYEN_THONG_CS": ("Truyền thông chính sách", "Policy communication"),
+    "KHUNG_HOANG": ("Xử lý khủng hoảng truyền thông", "Crisis communication"),
+    "PHAT_NGON": ("Kỹ năng phát ngôn", "Spokesperson skills"),
+    "CONG_NGHE": ("Công nghệ, rà quét, phân tích", "Technology and monitoring"),
+    "KHAC": ("Khác", "Other"),
+}
+# Hoàn thành / Completed on the participants' sheet: CO or KHONG (a blank cell means CO).
+COMPLETED: Labels = YES_NO
+# The role that makes a unit "have a spokesperson" (Decree 09/2017: the standing spokesperson; an
+# authorisation to speak is given case by case and does not fill the post).
+SPOKESPERSON_ROLE = "PHAT_NGON"
+DEDICATED_MODE = "CHUYEN_TRACH"
+# The two topics letter 837 asks to count trained people for.
+POLICY_TOPIC, CRISIS_TOPIC = "TRUYEN_THONG_CS", "KHUNG_HOANG"
+
+# The report to the Ministry (letter 837, item 4): the state of a unit's report for a year.
+REPORT_STATES: Labels = {
+    "DU_THAO": ("Dự thảo", "Draft"),
+    "CHUA_NOP": ("Chưa nộp", "Not submitted"),
+    "DA_NOP": ("Đã nộp", "Submitted"),
+    "NOP_MUON": ("Nộp muộn", "Submitted late"),
+    "DA_TIEP_NHAN": ("Đã tiếp nhận", "Received"),
+}

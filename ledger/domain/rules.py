@@ -14,6 +14,7 @@ are read in SQL by ``ledger.store.balances``.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 HOLDING_STATUSES = ("signed", "closed")
@@ -52,9 +53,28 @@ def payable(accepted: int, paid: int) -> int:
     return max(0, accepted - paid)
 
 
+def advance_limit(value: int, limit_pct: int) -> int:
+    """The most that may be advanced on a commitment of ``value`` under a limit of ``limit_pct`` %."""
+    return value * limit_pct // 100
+
+
 def advance_room(value: int, advanced: int, limit_pct: int) -> int:
     """How much more may be advanced on a commitment of ``value`` under a limit of ``limit_pct`` %."""
-    return max(0, value * limit_pct // 100 - advanced)
+    return max(0, advance_limit(value, limit_pct) - advanced)
+
+
+def year_portion(total: int, start: dt.date, end: dt.date, year: int) -> int:
+    """The part of a contract's value falling in ``year``, pro rata by days, in whole đồng.
+
+    Computed as the difference of rounded-down cumulative shares, so the portions of all the years
+    of a term add up to the total exactly (no đồng lost to rounding)."""
+    days = (end - start).days + 1
+
+    def share_until(day: dt.date) -> int:
+        elapsed = min(max((day - start).days + 1, 0), days)
+        return total * elapsed // days
+
+    return share_until(dt.date(year, 12, 31)) - share_until(dt.date(year - 1, 12, 31))
 
 
 def is_reversible(reverses_id: int | None, already_reversed: bool) -> bool:
@@ -180,3 +200,24 @@ def can_cancel(status: str, accepted: int, paid: int) -> bool:
 def can_close(status: str, accepted: int, paid: int) -> bool:
     """Close-out needs a signed commitment whose advances are cleared by acceptances."""
     return status == "signed" and paid <= accepted
+
+
+def can_pay(status: str) -> bool:
+    """Regular payments need a signed or closed-out commitment (what was accepted is still owed)."""
+    return status in HOLDING_STATUSES
+
+
+def can_accept(status: str) -> bool:
+    """Acceptances are recorded (and reversed) on a signed commitment only."""
+    return status == "signed"
+
+
+def can_advance(status: str) -> bool:
+    """Advances are made on a signed commitment only."""
+    return status == "signed"
+
+
+def can_reverse_acceptance(balance: CommitmentBalance, amount: int) -> bool:
+    """An acceptance of ``amount`` may be undone unless regular payments already rest on it (what was
+    paid would then exceed what stays accepted)."""
+    return not (balance.paid_regular and balance.paid > balance.accepted - amount)

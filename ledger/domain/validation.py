@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from ledger.domain import clock
 from ledger.domain.errors import Problem, ValidationError, problem
 from ledger.domain.formatting import format_date, parse_amount, parse_date
 
@@ -53,7 +54,7 @@ class Problems(list[Problem]):
         if year is not None and date.year != year:
             self.append(problem("date.outside_year", field, date=format_date(date), year=year))
             return None
-        if not_future and date > dt.date.today():
+        if not_future and date > clock.today():
             self.append(problem("date.future", field, date=format_date(date)))
             return None
         return date

@@ -94,6 +94,15 @@ POLICIES = Sheet("policies", "Chính sách", "Policies", (
     C("code", "Mã chính sách", "Policy code", required=True, width=16),
     C("name", "Tên chính sách", "Policy name", required=True, width=60),
     C("owner", "Đơn vị chủ trì", "Owner unit", required=True, width=14),
+    C("document_type", "Loại văn bản", "Document type", CODE, width=14),
+    C("large_impact", "Tác động lớn", "Large social impact", CODE, width=10),
+    C("proposed_on", "Ngày đề xuất", "Proposed on", DATE, width=12),
+    C("issued_on", "Ngày ban hành", "Issued on", DATE, width=12),
+    C("policy_consulted_on", "Ngày lấy ý kiến chính sách", "Policy consulted on", DATE, extra=True, width=12),
+    C("drafting_on", "Ngày soạn thảo", "Drafting from", DATE, extra=True, width=12),
+    C("draft_consulted_on", "Ngày lấy ý kiến dự thảo", "Draft consulted on", DATE, extra=True, width=12),
+    C("submitted_on", "Ngày trình", "Submitted on", DATE, extra=True, width=12),
+    C("effective_on", "Ngày hiệu lực", "Effective on", DATE, extra=True, width=12),
 ), extra=True)
 LINES = Sheet("lines", "Dự toán", "Budget lines", (
     C("code", "Mã dòng", "Line code", required=True, width=16),
@@ -106,6 +115,11 @@ LINES = Sheet("lines", "Dự toán", "Budget lines", (
     C("sub_item", "Tiểu mục", "Sub-item", width=9),
     C("policy", "Chính sách", "Policy", width=14),
     C("estimate", "Dự toán giao", "Original estimate", AMOUNT, required=True, width=18),
+    # The year end (issue 14), written by the extract: what the year-end run carried over and cancelled,
+    # and the previous year's line whose carry-over opened this one.
+    C("carried", "Chuyển nguồn", "Carried over", COMPUTED, extra=True, width=18, number=True),
+    C("cancelled", "Hủy dự toán", "Cancelled", COMPUTED, extra=True, width=18, number=True),
+    C("carried_from", "Chuyển từ dòng", "Carried from", COMPUTED, extra=True, width=16),
 ), amount="estimate")
 ADJUSTMENTS = Sheet("adjustments", "Điều chỉnh", "Adjustments", (
     C("line", "Mã dòng", "Line code", required=True, width=16),
@@ -129,6 +143,7 @@ ORDERS = Sheet("orders", "Đặt hàng", "Orders", (
     C("value", "Giá trị", "Value", AMOUNT, required=True, width=18),
     C("status", "Trạng thái", "Status", CODE, extra=True, width=13),
     C("final", "Giá trị thanh lý", "Final value", AMOUNT, extra=True, width=18),
+    C("activity", "Mã hoạt động", "Activity code", width=16),
 ), amount="value")
 ITEMS = Sheet("items", "Sản phẩm đặt hàng", "Order items", (
     C("reference", "Số hợp đồng", "Contract no.", required=True, width=22),
@@ -153,6 +168,8 @@ COURSES = Sheet("courses", "Đào tạo", "Training", (
     C("signed_on", "Ngày ký", "Signed on", DATE, extra=True, width=12),
     C("status", "Trạng thái", "Status", CODE, extra=True, width=13),
     C("final", "Giá trị thanh lý", "Final value", AMOUNT, extra=True, width=18),
+    C("topic", "Chủ đề", "Topic", CODE, width=16),
+    C("activity", "Mã hoạt động", "Activity code", width=16),
 ), amount="cost")
 IT_SERVICES = Sheet("it", "Dịch vụ CNTT", "IT services", (
     C("reference", "Số hợp đồng", "Contract no.", required=True, width=22),
@@ -170,6 +187,7 @@ IT_SERVICES = Sheet("it", "Dịch vụ CNTT", "IT services", (
     C("status", "Trạng thái", "Status", CODE, extra=True, width=13),
     C("portion", "Giá trị năm", "This year's value", COMPUTED, extra=True, width=18, number=True),
     C("final", "Giá trị thanh lý", "Final value", AMOUNT, extra=True, width=18),
+    C("activity", "Mã hoạt động", "Activity code", width=16),
 ), amount="value")
 CONTRIBUTIONS = Sheet("contributions", "Nguồn XHH", "Contributions", (
     C("voucher", "Số chứng từ", "Voucher no.", required=True, width=18),
@@ -202,6 +220,59 @@ PAYMENTS = Sheet("payments", "Thanh toán", "Payments", (
     C("note", "Ghi chú", "Note", extra=True, width=30),
     C("reverses", "Đảo chứng từ", "Reverses", extra=True, width=18),
 ), amount="amount")
+# --- the communication team and the plans (letter 837, items 1 and 2) --------------------------------
+STAFF = Sheet("staff", "Nhân sự truyền thông", "Communication staff", (
+    C("code", "Mã nhân sự", "Staff code", required=True, width=14),
+    C("name", "Họ tên", "Full name", required=True, width=30),
+    C("unit", "Mã đơn vị", "Unit code", required=True, width=12),
+    C("position", "Chức vụ", "Position", width=24),
+    C("role", "Vai trò", "Role", CODE, required=True, width=20),
+    C("mode", "Chế độ", "Assignment", CODE, required=True, width=14),
+    C("start", "Từ ngày", "From", DATE, required=True, width=12),
+    C("end", "Đến ngày", "To", DATE, width=12),
+    C("decision", "Quyết định phân công", "Assignment decision", width=20),
+))
+PARTICIPANTS = Sheet("participants", "Học viên", "Course participants", (
+    C("course", "Mã khóa", "Course code", required=True, width=20),
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("member", "Mã nhân sự", "Staff code", required=True, width=14),
+    C("completed", "Hoàn thành", "Completed", CODE, width=10),
+    C("certificate", "Số chứng chỉ", "Certificate no.", width=18),
+))
+PLANS = Sheet("plans", "Kế hoạch truyền thông", "Communication plans", (
+    C("code", "Mã kế hoạch", "Plan code", required=True, width=16),
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("unit", "Mã đơn vị", "Unit code", required=True, width=12),
+    C("policy", "Chính sách", "Policy", required=True, width=14),
+    C("title", "Tên kế hoạch", "Title", required=True, width=50),
+    C("decision", "Số quyết định", "Decision no.", width=16),
+    C("approved_on", "Ngày phê duyệt", "Approved on", DATE, width=12),
+    C("status", "Trạng thái", "Status", CODE, width=13),
+    C("version", "Phiên bản", "Version", INT, extra=True, width=9),
+))
+ACTIVITIES = Sheet("activities", "Hoạt động truyền thông", "Plan activities", (
+    C("plan", "Mã kế hoạch", "Plan code", required=True, width=16),
+    C("year", "Năm", "Year", YEAR, required=True, width=8),
+    C("code", "Mã hoạt động", "Activity code", required=True, width=16),
+    C("stage", "Giai đoạn", "Stage", CODE, required=True, width=14),
+    C("content", "Nội dung", "Content", required=True, width=50),
+    C("channel", "Hình thức", "Channel", CODE, required=True, width=16),
+    C("audience", "Đối tượng", "Audience", width=24),
+    C("start", "Từ ngày", "From", DATE, required=True, width=12),
+    C("end", "Đến ngày", "To", DATE, required=True, width=12),
+    C("cost", "Dự kiến kinh phí", "Estimated cost", AMOUNT, required=True, width=18),
+    C("source", "Nguồn", "Source", CODE, width=8),
+    C("line", "Mã dòng", "Line code", width=16),
+    C("version", "Phiên bản", "Version", INT, extra=True, width=9),
+    C("done_on", "Ngày thực hiện", "Done on", DATE, extra=True, width=12),
+), amount="cost")
+COMMENTS = Sheet("comments", "Góp ý dự thảo", "Draft comments", (
+    C("policy", "Chính sách", "Policy", required=True, width=14),
+    C("date", "Ngày", "Date", DATE, required=True, width=12),
+    C("unit", "Mã đơn vị", "Unit code", required=True, width=12),
+    C("comment", "Nội dung góp ý", "Comment", required=True, width=60),
+    C("response", "Tiếp thu", "Response", width=60),
+))
 AUDIT_LOG = Sheet("audit", "Nhật ký", "Audit log", (
     C("seq", "Số thứ tự", "Seq", INT, width=9),
     C("time", "Thời điểm (giờ Việt Nam)", "Time (Vietnam)", DATE, width=19),
@@ -220,11 +291,14 @@ SUMMARY = Sheet("summary", "Tổng hợp", "Summary", ())
 GUIDE = Sheet("guide", "Hướng dẫn", "Instructions", ())
 del C
 
-# The data sheets in the order they are applied on import (the spec's order, with the two extra
-# sheets placed before the budget lines that need them).
+# The data sheets in the spec's order (the extract's and the template's), with the two extra sheets
+# placed before the budget lines that need them and the team's and plans' sheets last. Import applies
+# them in dependency order (plan.py): comments and staff after policies and units, plans and their
+# activities after the lines, before the commitments that name an activity, participants with their
+# course.
 DATA_SHEETS: tuple[Sheet, ...] = (
     UNITS, PRESS, YEARS, POLICIES, LINES, ADJUSTMENTS, ORDERS, ITEMS, COURSES, IT_SERVICES,
-    CONTRIBUTIONS, ACCEPTANCES, PAYMENTS,
+    CONTRIBUTIONS, ACCEPTANCES, PAYMENTS, COMMENTS, STAFF, PARTICIPANTS, PLANS, ACTIVITIES,
 )
 SHEETS_BY_KEY = {s.key: s for s in (*DATA_SHEETS, AUDIT_LOG, ABOUT, SUMMARY, GUIDE)}
 
@@ -242,3 +316,37 @@ LEVEL_LABELS = codes.PRESS_LEVELS
 
 
 code_for = codes.code_for
+
+# The list each code column is read against (the catalogues' own labels replace the category,
+# source and stage lists on import: an administrator may have edited them).
+CODE_LISTS: dict[tuple[str, str], dict[str, tuple[str, str]]] = {
+    ("units", "kind"): UNIT_KIND_LABELS,
+    ("units", "control"): CONTROL_LABELS,
+    ("units", "xhh_control"): CONTROL_LABELS,
+    ("press", "media"): codes.MEDIA_TYPES,
+    ("press", "level"): LEVEL_LABELS,
+    ("years", "status"): YEAR_STATUS_LABELS,
+    ("lines", "category"): CATEGORY_LABELS,
+    ("lines", "source"): SOURCE_LABELS,
+    ("orders", "stage"): STAGE_LABELS,
+    ("orders", "status"): STATUS_LABELS,
+    ("courses", "stage"): STAGE_LABELS,
+    ("courses", "status"): STATUS_LABELS,
+    ("it", "stage"): STAGE_LABELS,
+    ("it", "service"): codes.SERVICE_TYPES,
+    ("it", "status"): STATUS_LABELS,
+    ("payments", "kind"): codes.PAYMENT_KINDS,
+    ("policies", "document_type"): codes.DOCUMENT_TYPES,
+    ("policies", "large_impact"): codes.YES_NO,
+    ("courses", "topic"): codes.COURSE_TOPICS,
+    ("staff", "role"): codes.STAFF_ROLES,
+    ("staff", "mode"): codes.ASSIGNMENT_MODES,
+    ("participants", "completed"): codes.COMPLETED,
+    ("plans", "status"): codes.PLAN_STATUSES,
+    ("activities", "stage"): codes.POLICY_STAGES,
+    ("activities", "channel"): codes.CHANNELS,
+    ("activities", "source"): SOURCE_LABELS,
+}
+# Code columns read against their own list even where a catalogue has a column of the same key (an
+# activity's stage is a fine stage of the policy, not the catalogue's coarse one).
+OWN_LISTS = {("activities", "stage")}

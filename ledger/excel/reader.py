@@ -1,10 +1,10 @@
-"""Reading an uploaded workbook safely: size and zip checks before parsing, then sheets by name,
-the header row by its required columns, and rows streamed in read-only mode.
+"""File → typed rows, no database: the recognised sheets found by name, the header row by its
+required columns, the data rows streamed in read-only mode, and every cell typed by its column's kind
+(text, whole amounts, dates, years, whole numbers, codes of a list). Every problem is located: sheet,
+row, column (as written in the file), what, and the value.
 
-Hostile files are refused with problems, never a crash or a hang:
-- more than ``MAX_FILE_BYTES`` (checked before anything is parsed), not a zip (an .xls, a CSV, an
-  encrypted or broken file), a zip whose members would inflate past ``MAX_UNCOMPRESSED_BYTES`` or
-  by more than ``MAX_RATIO`` to 1 (a zip bomb; read from the central directory, nothing inflated);
+Hostile files are refused with problems, never a crash or a hang (the package checks are in
+package.py):
 - a formula or an error value (#REF!…) in a cell the ledger reads: refused, values only;
 - merged cells below the header row: refused (the merged-away cells would read as blank);
 - a hidden sheet carrying one of the ledger's sheet names: refused (nobody should import what
@@ -15,167 +15,56 @@ Hostile files are refused with problems, never a crash or a hang:
 
 from __future__ import annotations
 
-import io
-import os
-import zipfile
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from ledger.domain import codes
 from ledger.domain.errors import Problem
-from ledger.excel.layout import DATA_SHEETS, Sheet, header_key
-from ledger.excel.texts import Localized, xproblem
+from ledger.domain.formatting import format_date, parse_amount, parse_date, parse_year
+from ledger.excel.fastsheet import Declined, FastSheet
+from ledger.excel.layout import (
+    AMOUNT,
+    CODE,
+    CODE_LISTS,
+    COMPUTED,
+    DATA_SHEETS,
+    DATE,
+    INT,
+    SIGNED,
+    TEXT,
+    YEAR,
+    Sheet,
+    header_key,
+)
+from ledger.excel.package import (  # noqa: F401  (re-exported: the reader is where callers look for them)
+    MAX_FILE_BYTES,
+    MAX_RATIO,
+    MAX_UNCOMPRESSED_BYTES,
+    OpenedWorkbook,
+    Source,
+    WorkbookRefused,
+    check_zip,
+    load_bytes,
+    open_workbook,
+)
+from ledger.excel.texts import Localized, located, xproblem
 
-MAX_FILE_BYTES = 50 * 2**20
-MAX_UNCOMPRESSED_BYTES = 200 * 2**20
-MAX_RATIO = 100
-RATIO_MIN_BYTES = 2**20  # small members (styles, shared strings of a few rows) may compress very well
 BLANK_ROWS_STOP = 1000
 HEADER_SCAN_ROWS = 30
-
-Source = str | os.PathLike | bytes | IO[bytes]
-
-
-class WorkbookRefused(Exception):
-    """The file cannot be read at all; carries the problems saying why."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems))
-
-
-def _mb(size: int) -> str:
-    return f"{size / 2**20:.1f} MB".replace(".", ",")
-
-
-def load_bytes(source: Source, limit: int = MAX_FILE_BYTES) -> bytes:
-    """The file's bytes, refusing anything above ``limit`` before reading it (a path's size is
-    checked with stat; a stream is read at most ``limit`` + 1 bytes)."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        data = bytes(source)
-    elif isinstance(source, str | os.PathLike):
-        size = Path(source).stat().st_size
-        if size > limit:
-            raise WorkbookRefused([xproblem("xl.too_large", size=_mb(size), limit=_mb(limit))])
-        data = Path(source).read_bytes()
-    else:
-        declared = getattr(source, "size", None)  # Streamlit's UploadedFile knows its size
-        if isinstance(declared, int) and declared > limit:
-            raise WorkbookRefused([xproblem("xl.too_large", size=_mb(declared), limit=_mb(limit))])
-        chunks, total = [], 0
-        while True:
-            chunk = source.read(min(1 << 20, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise WorkbookRefused([xproblem("xl.too_large", size=f"> {_mb(limit)}", limit=_mb(limit))])
-        data = b"".join(chunks)
-    if len(data) > limit:
-        raise WorkbookRefused([xproblem("xl.too_large", size=_mb(len(data)), limit=_mb(limit))])
-    return data
-
-
-def check_zip(data: bytes) -> None:
-    """Refuse what is not a zip, and a zip bomb, from the central directory alone."""
-    if not data:
-        raise WorkbookRefused([xproblem("xl.empty")])
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise WorkbookRefused([xproblem("xl.not_xlsx")]) from None
-    with archive:
-        members = archive.infolist()
-        total = sum(m.file_size for m in members)
-        if total > MAX_UNCOMPRESSED_BYTES:
-            raise WorkbookRefused([xproblem("xl.inflates", size=_mb(total), limit=_mb(MAX_UNCOMPRESSED_BYTES))])
-        for member in members:
-            if member.file_size > RATIO_MIN_BYTES and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-                ratio = member.file_size // max(member.compress_size, 1)
-                raise WorkbookRefused([xproblem("xl.ratio", member=member.filename, ratio=ratio, limit=MAX_RATIO)])
-        names = {m.filename for m in members}
-        if "xl/workbook.xml" not in names:
-            raise WorkbookRefused([xproblem("xl.not_xlsx")])
-
-
-class SheetRef:
-    """A worksheet of the package, not parsed yet: its name, visibility and XML part.
-
-    openpyxl's own read-only sheet measures itself on creation, and without a ``<dimension>`` element
-    that means parsing the whole sheet: seconds for a sheet of a million blank rows. This one waits."""
-
-    def __init__(self, workbook, title: str, path: str, shared_strings, state: str | None):
-        self.parent = workbook
-        self.title = title
-        self._path = path
-        self._shared_strings = shared_strings
-        self.sheet_state = state or "visible"
-        self.defined_names: dict = {}
-
-    def _get_source(self):
-        return self.parent._archive.open(self._path)
-
-    def iter_rows(self, max_col: int | None = None, values_only: bool = True):
-        """Cell values row by row (blank rows included), for small key/value sheets."""
-        from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-
-        sheet = ReadOnlyWorksheet.__new__(ReadOnlyWorksheet)
-        sheet.parent, sheet.title, sheet._worksheet_path = self.parent, self.title, self._path
-        sheet._shared_strings, sheet._current_row = self._shared_strings, None
-        sheet._min_column = sheet._min_row = 1
-        sheet._max_column = sheet._max_row = None
-        return sheet.iter_rows(max_col=max_col, values_only=values_only)
-
-
-def _lazy_reader_class():
-    from openpyxl.reader.excel import ExcelReader
-
-    class LazyReader(ExcelReader):
-        def read_worksheets(self):
-            self.sheet_refs = []
-            for sheet, rel in self.parser.find_sheets():
-                if rel.target not in self.valid_files or "chartsheet" in rel.Type:
-                    continue
-                ref = SheetRef(self.wb, sheet.name, rel.target, self.shared_strings, sheet.state)
-                self.sheet_refs.append(ref)
-                self.wb._sheets.append(ref)  # for names scoped to a sheet (assign_names indexes them)
-
-    return LazyReader
-
-
-class OpenedWorkbook:
-    """What the importer needs of a workbook: its sheets (unparsed), the shared strings, the date formats."""
-
-    def __init__(self, reader):
-        self.wb = reader.wb
-        self.worksheets: list[SheetRef] = reader.sheet_refs
-        self.epoch = reader.wb.epoch
-        self._date_formats = reader.wb._date_formats
-        self._timedelta_formats = reader.wb._timedelta_formats
-
-    def close(self) -> None:
-        self.wb.close()
-
-
-def open_workbook(data: bytes) -> OpenedWorkbook:
-    """The workbook in read-only mode (formulas kept as formulas, so that they can be refused)."""
-    check_zip(data)
-    try:
-        reader = _lazy_reader_class()(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
-        reader.read()
-        return OpenedWorkbook(reader)
-    except WorkbookRefused:
-        raise
-    except Exception as error:  # openpyxl raises many kinds on a broken package
-        raise WorkbookRefused([xproblem("xl.unreadable", detail=type(error).__name__)]) from None
+CodeLists = dict[tuple[str, str], dict[str, tuple[str, str]]]
+# A commitment still a draft or cancelled need not have been signed.
+UNSIGNED_STATUSES = ("DU_THAO", "DA_HUY")
+COMMITMENT_SHEETS = ("orders", "courses", "it")
 
 
 @dataclass
 class Row:
     number: int  # the row number the user sees in Excel
-    values: dict[str, Any]  # column key -> value (None when blank)
+    values: dict[str, Any]  # column key -> the cell as read (None when blank)
     problems: list[Problem] = field(default_factory=list)
+    typed: dict[str, Any] | None = None  # column key -> typed value; None while untyped or refused
 
 
 @dataclass
@@ -257,76 +146,89 @@ def _column_letter(number: int) -> str:
 
 
 def read_sheet(workbook, worksheet, spec: Sheet, book: Book) -> SheetRows | None:
-    """The header and data rows of one recognised sheet; its problems go to ``book``."""
-    source, parser = _sheet_parser(workbook, worksheet)
-    title = worksheet.title
+    """The header and data rows of one recognised sheet; its problems go to ``book``. A plain sheet
+    is read by fastsheet.py; one it declines (at any point) is read again by openpyxl's parser."""
+    marks = (len(book.problems), len(book.notes))
     try:
-        rows = _cells(parser.parse())
-        header: tuple[int, dict[str, int], dict[str, str]] | None = None
-        best: tuple[int, set[str]] = (0, set())
-        scanned = 0
-        for number, cells in rows:
-            scanned += 1
-            found, texts, duplicates = _match_header(spec, cells)
-            if all(c.key in found for c in spec.required) and found:
-                header = (number, found, texts)
-                for key, first, second in duplicates:
-                    book.problems.append(
-                        xproblem(
-                            "xl.duplicate_column", sheet=title, row=number, column=texts[key], value=texts[key],
-                            first=_column_letter(first), second=_column_letter(second),
-                        )
-                    )
-                break
-            if len(found) > len(best[1]):
-                best = (number, set(found))
-            if scanned >= HEADER_SCAN_ROWS:
-                break
-        if header is None:
-            missing = [c for c in spec.required if c.key not in best[1]]
-            names = Localized(", ".join(c.vi for c in missing), ", ".join(c.en for c in missing))
-            book.problems.append(xproblem("xl.header_missing", sheet=title, row=best[0] or None, missing=names))
-            return None
-        header_row, columns, texts = header
-        result = SheetRows(spec, title, header_row, texts)
-        used = {number: key for key, number in columns.items()}
-        blank_run = 0
-        stopped_at = None
-        for number, cells in rows:
-            values: dict[str, Any] = {}
-            row = Row(number, values)
-            for column_number, key in used.items():
-                cell = cells.get(column_number)
-                if cell is None:
-                    values[key] = None
-                    continue
-                kind = spec.column(key).kind
-                if cell["data_type"] == "f":
-                    values[key] = None
-                    if kind != "computed":
-                        row.problems.append(xproblem("xl.formula", **result.where(row, key, str(cell["value"]))))
-                    continue
-                if cell["data_type"] == "e":
-                    values[key] = None
-                    if kind != "computed":
-                        row.problems.append(xproblem("xl.cell_error", **result.where(row, key, str(cell["value"]))))
-                    continue
-                values[key] = _clean(cell["value"])
-            if all(values.get(key) is None for key in used.values() if spec.column(key).kind != "computed") and not row.problems:
-                blank_run += 1
-                if blank_run >= BLANK_ROWS_STOP:
-                    stopped_at = number
-                    break
-                continue
-            blank_run = 0
-            result.rows.append(row)
-        if stopped_at is not None:
-            book.notes.append(xproblem("xl.blank_stop", sheet=title, row=stopped_at, count=BLANK_ROWS_STOP))
-        elif parser.merged_cells is not None:
-            _check_merges(parser.merged_cells, result, used, book)
-        return result
+        fast = FastSheet(worksheet.parent._archive.read(worksheet._path), worksheet._shared_strings,
+                         workbook._date_formats, workbook._timedelta_formats, workbook.epoch)
+        return _read_rows(fast.rows(), lambda: fast.merged_cells, worksheet.title, spec, book)
+    except Declined:
+        del book.problems[marks[0]:], book.notes[marks[1]:]
+    source, parser = _sheet_parser(workbook, worksheet)
+    try:
+        return _read_rows(_cells(parser.parse()), lambda: parser.merged_cells, worksheet.title, spec, book)
     finally:
         source.close()
+
+
+def _read_rows(rows, merged_cells, title: str, spec: Sheet, book: Book) -> SheetRows | None:
+    """Find the header among the first rows, then take the data rows (``merged_cells()``: the
+    sheet's merges, known once its rows are read)."""
+    header: tuple[int, dict[str, int], dict[str, str]] | None = None
+    best: tuple[int, set[str]] = (0, set())
+    scanned = 0
+    for number, cells in rows:
+        scanned += 1
+        found, texts, duplicates = _match_header(spec, cells)
+        if all(c.key in found for c in spec.required) and found:
+            header = (number, found, texts)
+            for key, first, second in duplicates:
+                book.problems.append(
+                    xproblem(
+                        "xl.duplicate_column", sheet=title, row=number, column=texts[key], value=texts[key],
+                        first=_column_letter(first), second=_column_letter(second),
+                    )
+                )
+            break
+        if len(found) > len(best[1]):
+            best = (number, set(found))
+        if scanned >= HEADER_SCAN_ROWS:
+            break
+    if header is None:
+        missing = [c for c in spec.required if c.key not in best[1]]
+        names = Localized(", ".join(c.vi for c in missing), ", ".join(c.en for c in missing))
+        book.problems.append(xproblem("xl.header_missing", sheet=title, row=best[0] or None, missing=names))
+        return None
+    header_row, columns, texts = header
+    result = SheetRows(spec, title, header_row, texts)
+    used = {number: key for key, number in columns.items()}
+    computed = {key for key in used.values() if spec.column(key).kind == "computed"}
+    read = [key for key in used.values() if key not in computed]
+    blank_run = 0
+    stopped_at = None
+    for number, cells in rows:
+        values: dict[str, Any] = {}
+        row = Row(number, values)
+        for column_number, key in used.items():
+            cell = cells.get(column_number)
+            if cell is None:
+                values[key] = None
+                continue
+            if cell["data_type"] == "f":
+                values[key] = None
+                if key not in computed:
+                    row.problems.append(xproblem("xl.formula", **result.where(row, key, str(cell["value"]))))
+                continue
+            if cell["data_type"] == "e":
+                values[key] = None
+                if key not in computed:
+                    row.problems.append(xproblem("xl.cell_error", **result.where(row, key, str(cell["value"]))))
+                continue
+            values[key] = _clean(cell["value"])
+        if all(values[key] is None for key in read) and not row.problems:
+            blank_run += 1
+            if blank_run >= BLANK_ROWS_STOP:
+                stopped_at = number
+                break
+            continue
+        blank_run = 0
+        result.rows.append(row)
+    if stopped_at is not None:
+        book.notes.append(xproblem("xl.blank_stop", sheet=title, row=stopped_at, count=BLANK_ROWS_STOP))
+    elif merged_cells() is not None:
+        _check_merges(merged_cells(), result, used, book)
+    return result
 
 
 def _check_merges(merged, result: SheetRows, used: dict[int, str], book: Book) -> None:
@@ -365,8 +267,9 @@ def find_sheets(workbook, wanted: tuple[Sheet, ...], book: Book) -> dict[str, An
     return found
 
 
-def read_workbook(source: Source, wanted: tuple[Sheet, ...] = DATA_SHEETS) -> Book:
-    """Every recognised sheet of the workbook, with the problems of the file itself.
+def read_workbook(source: Source, wanted: tuple[Sheet, ...] = DATA_SHEETS, code_lists: CodeLists | None = None) -> Book:
+    """Every recognised sheet of the workbook, its rows typed (``code_lists``: the labels of each code
+    column, by default the layout's), with the problems of the file and of its cells.
 
     Raises ``WorkbookRefused`` when the file cannot be read at all."""
     data = load_bytes(source)
@@ -391,6 +294,9 @@ def read_workbook(source: Source, wanted: tuple[Sheet, ...] = DATA_SHEETS) -> Bo
                 book.sheets[spec.key] = sheet
     finally:
         workbook.close()
+    lists = CODE_LISTS if code_lists is None else code_lists
+    for sheet in book.sheets.values():
+        type_sheet(sheet, lists, book.problems)
     return book
 
 
@@ -412,3 +318,128 @@ def read_key_values(source: Source, spec: Sheet, max_rows: int = 200) -> dict[st
         return result
     finally:
         workbook.close()
+
+
+# --- typing cells -------------------------------------------------------------------------------
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return format_date(value) if value.time() == dt.time() else value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, dt.date):
+        return format_date(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _whole(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():  # not '²' or '٣'
+        return int(value.strip())
+    return None
+
+
+Typer = Callable[[Any], tuple[Any, Problem | None]]  # a cell -> its value, or the problem with it (placed by the caller)
+
+
+def _parsed(parse: Callable[..., tuple[Any, Problem | None]], **options: Any) -> Typer:
+    return lambda raw: parse(raw, **options)
+
+
+def _whole_typer(key: str) -> Typer:
+    def typer(raw: Any) -> tuple[Any, Problem | None]:
+        value = _whole(raw)
+        if key == "advance":
+            return value, None if value is not None and 0 <= value <= 100 else xproblem("xl.percent")
+        return value, None if value is not None and value > 0 else xproblem("xl.not_whole")
+
+    return typer
+
+
+def _code_typer(labels: dict[str, tuple[str, str]] | None) -> Typer:
+    seen: dict[Any, str | None] = {}  # a code column holds few distinct values: fold each once
+
+    def typer(raw: Any) -> tuple[Any, Problem | None]:
+        if not labels:
+            return _text(raw), None
+        key = (type(raw), raw)
+        if key not in seen:
+            seen[key] = codes.code_for(_text(raw), labels)
+        value = seen[key]
+        return value, None if value is not None else xproblem("xl.code_unknown", codes=codes.codes_hint(labels))
+
+    return typer
+
+
+def _text_typer(key: str) -> Typer:
+    def typer(raw: Any) -> tuple[Any, Problem | None]:
+        value = _text(raw)
+        if key == "chapter" and isinstance(raw, int | float) and value and value.isdigit():
+            value = value.zfill(3)  # a chapter code typed as a number lost its leading zeros
+        return value, None
+
+    return typer
+
+
+def _typers(spec: Sheet, code_lists: CodeLists) -> dict[str, Typer]:
+    by_kind: dict[str, Callable[[str], Typer]] = {
+        AMOUNT: lambda _key: _parsed(parse_amount),
+        SIGNED: lambda _key: _parsed(parse_amount, allow_negative=True),
+        DATE: lambda _key: _parsed(parse_date),
+        YEAR: lambda _key: _parsed(parse_year),
+        INT: _whole_typer,
+        CODE: lambda key: _code_typer(code_lists.get((spec.key, key))),
+        TEXT: _text_typer,
+    }
+    return {c.key: by_kind[c.kind](c.key) for c in spec.columns if c.kind != COMPUTED}
+
+
+def type_sheet(sheet: SheetRows, code_lists: CodeLists, problems: list[Problem]) -> None:
+    """Type every row of ``sheet`` in place (``row.typed``); a row with any problem stays untyped and
+    its problems, each located, go to ``problems``."""
+    typers = [(key, typer) for key, typer in _typers(sheet.spec, code_lists).items() if key in sheet.headers]
+    required = {c.key for c in sheet.spec.required}
+    status_labels = code_lists.get((sheet.spec.key, "status"))
+    for row in sheet.rows:
+        found = list(row.problems)
+        needed = required
+        if sheet.spec.key in COMMITMENT_SHEETS and status_labels and "status" in sheet.headers:
+            if codes.code_for(_text(row.values.get("status")), status_labels) in UNSIGNED_STATUSES:
+                needed = required - {"signed_on"}
+        values: dict[str, Any] = {}
+        for key, typer in typers:
+            raw = row.values.get(key)
+            if raw is None:
+                values[key] = None
+                if key in needed:
+                    where = sheet.where(row, key, raw)
+                    if not any(p.column == where["column"] for p in found):
+                        found.append(xproblem("xl.required", **where))
+                continue
+            value, error = typer(raw)
+            if error is not None:
+                found.append(located(error, **sheet.where(row, key, raw)))
+            values[key] = value
+        if found:
+            problems.extend(found)
+        else:
+            row.typed = values
+
+
+def loose_amount(row: Row, key: str) -> int:
+    """A cell's amount for a sheet's total, 0 when it cannot be read (the total counts what it can)."""
+    raw = row.values.get(key)
+    if raw is None:
+        return 0
+    amount, error = parse_amount(raw, allow_negative=True)
+    return amount if error is None and amount is not None else 0

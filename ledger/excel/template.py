@@ -10,8 +10,7 @@ from typing import IO
 import xlsxwriter
 
 from ledger.excel import layout as L
-from ledger.excel.importer import CODE_LISTS
-from ledger.excel.layout import AMOUNT, DATE, SIGNED
+from ledger.excel.layout import AMOUNT, CODE_LISTS, DATE, SIGNED
 from ledger.excel.reader import BLANK_ROWS_STOP, MAX_FILE_BYTES
 
 VALIDATED_ROWS = 5000
@@ -19,7 +18,8 @@ VALIDATED_ROWS = 5000
 RULES = [
     "Mỗi trang tính là một loại dữ liệu; có thể xóa trang không dùng. Sổ tìm trang theo tên (tiếng Việt hoặc tiếng Anh, "
     "không phân biệt hoa thường, dấu và khoảng trắng) và ghi theo thứ tự: Đơn vị → Cơ quan báo chí → Năm ngân sách → "
-    "Chính sách → Dự toán → Điều chỉnh → Đặt hàng → Sản phẩm đặt hàng → Đào tạo → Dịch vụ CNTT → Nguồn XHH → Nghiệm thu → Thanh toán.",
+    "Chính sách → Góp ý dự thảo → Nhân sự truyền thông → Dự toán → Điều chỉnh → Kế hoạch truyền thông → Hoạt động truyền thông → "
+    "Đặt hàng → Sản phẩm đặt hàng → Đào tạo → Học viên → Dịch vụ CNTT → Nguồn XHH → Nghiệm thu → Thanh toán.",
     "Dòng tiêu đề là dòng đầu tiên có đủ các cột bắt buộc (tô đỏ, có dấu *); có thể thêm dòng tiêu đề phụ phía trên. "
     "Các cột tìm theo tên, thứ tự tùy ý; cột lạ được bỏ qua.",
     "Số tiền: số nguyên đồng, nhập dạng số hoặc chữ 1.234.567 / 1.234.567 đ. Số có phần lẻ bị từ chối, không làm tròn.",
@@ -32,18 +32,29 @@ RULES = [
     "Đặt hàng, Đào tạo, Dịch vụ CNTT được ký (cam kết chi) khi nhập, trừ khi cột Trạng thái ghi DU_THAO hoặc DA_HUY. "
     "Sản phẩm đặt hàng gắn với đơn theo Số hợp đồng; Giá trị đơn phải bằng tổng Số lượng × Đơn giá.",
     "Thanh toán không có Tham chiếu là chi trực tiếp trên Mã dòng. Tạm ứng (TAM_UNG) phải có Tham chiếu.",
+    "Nhân sự truyền thông: mỗi dòng là một người và một lần phân công; dòng đầu tiên của một Mã nhân sự mới tạo người đó tại "
+    "Mã đơn vị của dòng. Kết thúc phân công bằng Đến ngày; không xóa gì, sửa sai bằng một phân công mới. Học viên: người thuộc "
+    "đơn vị của khóa hoặc đơn vị cấp dưới; Hoàn thành để trống nghĩa là Có (CO).",
+    "Kế hoạch truyền thông: nhập ở trạng thái Dự thảo (DU_THAO); lãnh đạo phê duyệt trên màn hình (cần Số quyết định). Hoạt động "
+    "thuộc kế hoạch theo Mã kế hoạch và Năm; ngày trong năm của kế hoạch; Mã dòng thuộc đơn vị của kế hoạch, cùng nguồn. Đặt hàng, "
+    "Đào tạo, Dịch vụ CNTT có thể ghi Mã hoạt động: hoạt động của kế hoạch cùng năm, cùng chính sách.",
     f"Giới hạn: tệp tối đa {MAX_FILE_BYTES // 2**20} MB; sau {BLANK_ROWS_STOP} dòng trống liên tiếp sổ dừng đọc trang đó.",
 ]
 
 
 def _code_tables() -> list[tuple[str, dict[str, tuple[str, str]]]]:
-    seen, tables = set(), []
+    seen, names, tables = set(), set(), []
     for (sheet_key, column_key), labels in CODE_LISTS.items():
-        column = L.SHEETS_BY_KEY[sheet_key].column(column_key)
-        if column.vi in seen:
+        sheet = L.SHEETS_BY_KEY[sheet_key]
+        column = sheet.column(column_key)
+        if tuple(labels.items()) in seen:
             continue
-        seen.add(column.vi)
-        tables.append((f"{column.vi} / {column.en}", labels))
+        seen.add(tuple(labels.items()))
+        name = f"{column.vi} / {column.en}"
+        if name in names:  # the same column name with another list (a plan's status, an activity's stage)
+            name = f"{name} ({sheet.vi} / {sheet.en})"
+        names.add(name)
+        tables.append((name, labels))
     return tables
 
 
@@ -110,7 +121,8 @@ def write_template(target: str | os.PathLike | IO[bytes]) -> None:
         worksheet = book.add_worksheet(sheet.vi)
         for index, column in enumerate(sheet.columns):
             cell_format = money if column.kind in (AMOUNT, SIGNED) or column.number else day if column.kind == DATE else None
-            if column.key in ("chapter", "sub_item", "sector", "code", "reference", "voucher", "record", "decision"):
+            if column.key in ("chapter", "sub_item", "sector", "code", "reference", "voucher", "record", "decision", "course", "member",
+                              "plan", "activity", "certificate"):
                 cell_format = text
             worksheet.set_column(index, index, column.width, cell_format)
             name = f"{column.vi} *" if column.required else column.vi

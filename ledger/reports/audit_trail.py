@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from ledger.reports.audit_names import business_keys
 from ledger.store import audit
 from ledger.store.access import Actor, scope_unit_ids
 from ledger.store.db import Database
@@ -27,16 +28,41 @@ from ledger.store.models import (
     BudgetLine,
     Commitment,
     CommitmentItem,
+    CommunicationPlan,
     Contribution,
+    CourseParticipant,
+    DraftComment,
     LinePhasing,
     Payment,
+    PlanActivity,
     Policy,
+    ReceivedPackage,
+    ReportSetting,
+    ReportVersion,
+    StaffAssignment,
+    StaffMember,
+    TrustedKey,
     Unit,
     User,
+    YearEndEntry,
+    YearEndRun,
 )
+from ledger.store.verify import VerifyResult, verify
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving time
 GLOBAL_TYPES = ("fiscal_year", "press_agency")
+# The entities of a unit's trail that hang off a budget line, and those that hang off a commitment.
+LINE_ENTITIES = {
+    "adjustment": Adjustment, "line_phasing": LinePhasing, "commitment": Commitment, "contribution": Contribution,
+    "payment": Payment, "year_end_entry": YearEndEntry,
+}
+COMMITMENT_ENTITIES = {"commitment_item": CommitmentItem, "acceptance": Acceptance}
+# The entities that belong to a unit directly (``unit_id``); with a ``year`` column, to a year too.
+UNIT_ENTITIES = {
+    "staff_member": StaffMember, "staff_assignment": StaffAssignment, "draft_comment": DraftComment,
+    "communication_plan": CommunicationPlan, "report_setting": ReportSetting, "report_version": ReportVersion,
+    "trusted_key": TrustedKey, "received_package": ReceivedPackage, "year_end_run": YearEndRun,
+}
 
 
 def to_vietnam(occurred_at: str) -> dt.datetime:
@@ -77,48 +103,47 @@ def scope_condition(
         line_where.append(BudgetLine.year == year)
     lines = select(_as_text(BudgetLine.id)).where(*line_where)
     commitments = select(Commitment.id).join(BudgetLine, BudgetLine.id == Commitment.line_id).where(*line_where)
+
+    def on_line(model):
+        return select(_as_text(model.id)).join(BudgetLine, BudgetLine.id == model.line_id).where(*line_where)
+
+    def on_commitment(model):
+        return (
+            select(_as_text(model.id))
+            .join(Commitment, Commitment.id == model.commitment_id)
+            .join(BudgetLine, BudgetLine.id == Commitment.line_id)
+            .where(*line_where)
+        )
+
     conditions = [
         (event.entity_type.in_(("budget_line", "control_warning"))) & event.entity_id.in_(lines),
-        (event.entity_type == "adjustment")
-        & event.entity_id.in_(
-            select(_as_text(Adjustment.id)).join(BudgetLine, BudgetLine.id == Adjustment.line_id).where(*line_where)
-        ),
-        (event.entity_type == "line_phasing")
-        & event.entity_id.in_(
-            select(_as_text(LinePhasing.id)).join(BudgetLine, BudgetLine.id == LinePhasing.line_id).where(*line_where)
-        ),
-        (event.entity_type == "commitment")
-        & event.entity_id.in_(
-            select(_as_text(Commitment.id)).join(BudgetLine, BudgetLine.id == Commitment.line_id).where(*line_where)
-        ),
-        (event.entity_type == "commitment_item")
-        & event.entity_id.in_(
-            select(_as_text(CommitmentItem.id))
-            .join(Commitment, Commitment.id == CommitmentItem.commitment_id)
-            .join(BudgetLine, BudgetLine.id == Commitment.line_id)
-            .where(*line_where)
-        ),
-        (event.entity_type == "acceptance")
-        & event.entity_id.in_(
-            select(_as_text(Acceptance.id))
-            .join(Commitment, Commitment.id == Acceptance.commitment_id)
-            .join(BudgetLine, BudgetLine.id == Commitment.line_id)
-            .where(*line_where)
-        ),
-        (event.entity_type == "contribution")
-        & event.entity_id.in_(
-            select(_as_text(Contribution.id)).join(BudgetLine, BudgetLine.id == Contribution.line_id).where(*line_where)
-        ),
-        (event.entity_type == "payment")
-        & event.entity_id.in_(
-            select(_as_text(Payment.id)).join(BudgetLine, BudgetLine.id == Payment.line_id).where(*line_where)
-        ),
+        *((event.entity_type == name) & event.entity_id.in_(on_line(model)) for name, model in LINE_ENTITIES.items()),
+        *((event.entity_type == name) & event.entity_id.in_(on_commitment(model)) for name, model in COMMITMENT_ENTITIES.items()),
     ]
+    def on_unit(model, *joins):
+        query = select(_as_text(model.id))
+        for target, on in joins:
+            query = query.join(target, on)
+        owner = joins[-1][0] if joins else model
+        if unit_ids is not None:
+            query = query.where(owner.unit_id.in_(unit_ids))
+        if year is not None and hasattr(owner, "year"):
+            query = query.where(owner.year == year)
+        return query
+
+    conditions += [(event.entity_type == name) & event.entity_id.in_(on_unit(model)) for name, model in UNIT_ENTITIES.items()]
+    conditions.append((event.entity_type == "plan_activity") & event.entity_id.in_(on_unit(PlanActivity, (CommunicationPlan, CommunicationPlan.id == PlanActivity.plan_id))))
+    participants = select(_as_text(CourseParticipant.id)).join(Commitment, Commitment.id == CourseParticipant.course_id)
+    participants = participants.join(BudgetLine, BudgetLine.id == Commitment.line_id).where(*line_where)
+    conditions.append((event.entity_type == "course_participant") & event.entity_id.in_(participants))
+    # A year-end run for every unit at once belongs to every unit's trail, like its fiscal year.
+    national_runs = select(_as_text(YearEndRun.id)).where(YearEndRun.unit_id.is_(None))
+    if year is not None:
+        national_runs = national_runs.where(YearEndRun.year == year)
+    conditions.append((event.entity_type == "year_end_run") & event.entity_id.in_(national_runs))
     # A removed order item (a draft's items replaced) no longer has a row: its snapshot names the order.
     deleted_item = _deleted_item_commitment(session)
-    wanted = commitments if session.get_bind().dialect.name == "sqlite" else select(_as_text(Commitment.id)).join(
-        BudgetLine, BudgetLine.id == Commitment.line_id
-    ).where(*line_where)
+    wanted = commitments if session.get_bind().dialect.name == "sqlite" else on_line(Commitment)
     conditions.append(
         (event.entity_type == "commitment_item") & event.after.is_(None) & event.before.is_not(None) & deleted_item.in_(wanted)
     )
@@ -191,6 +216,7 @@ def list_events(db: Database, actor: Actor, filters: EventFilters, limit: int = 
         if condition is not None:
             query = query.where(condition)
         events = list(session.scalars(query))
+        keys = business_keys(session, ((e.entity_type, e.entity_id) for e in events[:limit]))
         rows = [
             {
                 "seq": e.seq,
@@ -200,6 +226,7 @@ def list_events(db: Database, actor: Actor, filters: EventFilters, limit: int = 
                 "action": e.action,
                 "entity_type": e.entity_type,
                 "entity_id": e.entity_id,
+                "key": keys.get((e.entity_type, e.entity_id), ""),  # the line code, contract no., voucher… beside the id
                 "before": e.before,
                 "after": e.after,
                 "prev_hash": e.prev_hash,
@@ -247,6 +274,6 @@ def locate_hash(db: Database, value: str) -> int | None:
         return session.scalar(select(AuditEvent.seq).where(AuditEvent.hash == value))
 
 
-def verify_chain(db: Database) -> audit.VerifyResult:
+def verify_chain(db: Database) -> VerifyResult:
     with db.read() as session:
-        return audit.verify(session)
+        return verify(session)

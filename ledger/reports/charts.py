@@ -11,20 +11,11 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from ledger.domain.formatting import SCALE_LABELS
+from ledger.i18n import t
+
 SCALES = {"trieu": 1_000_000, "ty": 1_000_000_000}
-SCALE_NAMES = {"trieu": {"vi": "triệu đồng", "en": "million đồng"}, "ty": {"vi": "tỷ đồng", "en": "billion đồng"}}
 MEASURE_COLORS = {"allocated": "#9fb3c8", "committed": "#e0a458", "paid": "#b3261e"}
-TEXT = {
-    "allocated": {"vi": "Dự toán", "en": "Allocated"},
-    "committed": {"vi": "Đã cam kết", "en": "Committed"},
-    "paid": {"vi": "Đã chi", "en": "Paid"},
-    "plan": {"vi": "Kế hoạch phân kỳ", "en": "Phased plan"},
-    "previous": {"vi": "Năm trước", "en": "Previous year"},
-    "cumulative": {"vi": "Chi lũy kế", "en": "Cumulative paid"},
-    "month": {"vi": "Tháng", "en": "Month"},
-    "others": {"vi": "Còn lại ({n} cơ quan)", "en": "The rest ({n} agencies)"},
-    "none": {"vi": "(chưa gắn)", "en": "(none)"},
-}
 
 
 def _scaled(amount: int, scale: str) -> float:
@@ -32,7 +23,7 @@ def _scaled(amount: int, scale: str) -> float:
 
 
 def axis_title(scale: str, lang: str) -> str:
-    return SCALE_NAMES[scale][lang]
+    return SCALE_LABELS[scale][lang]
 
 
 def _layout(fig: go.Figure, scale: str, lang: str, *, horizontal: bool = False, height: int = 360) -> go.Figure:
@@ -58,12 +49,12 @@ def plan_vs_actual(rows: list[dict[str, Any]], dimension: str, scale: str, lang:
     fig = go.Figure()
     for measure in ("allocated", "committed", "paid"):
         fig.add_bar(
-            name=TEXT[measure][lang],
+            name=t(f"chart.{measure}", lang),
             x=labels,
             y=[_scaled(r[measure], scale) for r in rows],
             marker_color=MEASURE_COLORS[measure],
             customdata=[[dimension, r["code"], measure] for r in rows],
-            hovertemplate="%{x}<br>%{y:,.1f} " + axis_title(scale, lang) + "<extra>" + TEXT[measure][lang] + "</extra>",
+            hovertemplate="%{x}<br>%{y:,.1f} " + axis_title(scale, lang) + "<extra>" + t(f"chart.{measure}", lang) + "</extra>",
         )
     return _layout(fig, scale, lang)
 
@@ -72,16 +63,16 @@ def monthly_curve(rows: list[dict[str, Any]], scale: str, lang: str) -> go.Figur
     months = [r["month"] for r in rows]
     fig = go.Figure()
     fig.add_bar(
-        name=TEXT["paid"][lang],
+        name=t("chart.paid", lang),
         x=months,
         y=[_scaled(r["paid"], scale) for r in rows],
         marker_color="#f2c4c0",
         customdata=[["month", r["month"], "paid"] for r in rows],
     )
-    fig.add_scatter(name=TEXT["cumulative"][lang], x=months, y=[_scaled(r["cumulative_paid"], scale) for r in rows], mode="lines+markers", line={"color": MEASURE_COLORS["paid"], "width": 3})
-    fig.add_scatter(name=TEXT["plan"][lang], x=months, y=[_scaled(r["cumulative_plan"], scale) for r in rows], mode="lines", line={"color": "#4a6fa5", "dash": "dash"})
-    fig.add_scatter(name=TEXT["previous"][lang], x=months, y=[_scaled(r["cumulative_previous"], scale) for r in rows], mode="lines", line={"color": "#9e9e9e", "dash": "dot"})
-    fig.update_xaxes(title=TEXT["month"][lang], tickmode="array", tickvals=months)
+    fig.add_scatter(name=t("chart.cumulative", lang), x=months, y=[_scaled(r["cumulative_paid"], scale) for r in rows], mode="lines+markers", line={"color": MEASURE_COLORS["paid"], "width": 3})
+    fig.add_scatter(name=t("chart.plan", lang), x=months, y=[_scaled(r["cumulative_plan"], scale) for r in rows], mode="lines", line={"color": "#4a6fa5", "dash": "dash"})
+    fig.add_scatter(name=t("chart.previous", lang), x=months, y=[_scaled(r["cumulative_previous"], scale) for r in rows], mode="lines", line={"color": "#9e9e9e", "dash": "dot"})
+    fig.update_xaxes(title=t("chart.month", lang), tickmode="array", tickvals=months)
     return _layout(fig, scale, lang)
 
 
@@ -91,9 +82,9 @@ def ranked_bars(rows: list[dict[str, Any]], dimension: str, scale: str, lang: st
     labels = []
     for r in ordered:
         if r.get("others"):
-            labels.append(TEXT["others"][lang].format(n=r["others"]))
+            labels.append(t("chart.others", lang, n=r["others"]))
         else:
-            labels.append(r.get(label) or r.get("code") or TEXT["none"][lang])
+            labels.append(r.get(label) or r.get("code") or t("chart.none", lang))
     fig = go.Figure(
         go.Bar(
             x=[_scaled(r["amount"], scale) for r in ordered],

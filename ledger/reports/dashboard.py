@@ -2,8 +2,8 @@
 
 Every figure is a SQL aggregate over the lines the filters select inside the actor's scope, so the
 work does not grow with what is shown; results are cached per (database, audit head, scope,
-filters) and so invalidated by any write, from this process or another. Drill-down returns the rows
-behind one bar, with a total that equals the bar.
+filters) and so invalidated by any write, from this process or another. The rows behind one bar
+are ``ledger.reports.drilldown``'s.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, case, cast, extract, func, literal, select
+from sqlalchemy import BigInteger, case, cast, extract, func, select
 from sqlalchemy.orm import Session
 
+from ledger.domain import rules
 from ledger.domain.errors import Problem, ValidationError, problem
+from ledger.reports.coverage import course_participants_expression
 from ledger.store.access import Actor, scope_unit_ids, subtree
 from ledger.store.balances import held_expression
 from ledger.store.db import Database
@@ -38,7 +40,6 @@ from ledger.store.models import (
 
 MEASURES = ("allocated", "committed", "paid")
 TOP_AGENCIES = 10
-DRILL_LIMIT = 2000
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def validate(session: Session, actor: Actor, filters: DashboardFilters) -> Selec
     return Selection(filters.year, unit_ids, root, filters.source, filters.category, policy_id)
 
 
-def _line_conditions(sel: Selection, year: int | None = None) -> list[Any]:
+def line_conditions(sel: Selection, year: int | None = None) -> list[Any]:
     conditions = [BudgetLine.year == (sel.year if year is None else year)]
     if sel.unit_ids is not None:
         conditions.append(BudgetLine.unit_id.in_(sel.unit_ids))
@@ -141,7 +142,7 @@ def _per_line(sel: Selection):
         .outerjoin(adjustments, adjustments.c.line_id == BudgetLine.id)
         .outerjoin(commitments, commitments.c.line_id == BudgetLine.id)
         .outerjoin(payments, payments.c.line_id == BudgetLine.id)
-        .where(*_line_conditions(sel))
+        .where(*line_conditions(sel))
         .subquery()
     )
 
@@ -185,7 +186,7 @@ def _money_row(row: dict[str, Any]) -> dict[str, Any]:
         if key in row:
             row[key] = int(row[key] or 0)
     if "allocated" in row:
-        row["available"] = row["allocated"] - row["committed"] - row["direct"]
+        row["available"] = rules.available(row["allocated"], row["committed"], row["direct"])
     return row
 
 
@@ -199,9 +200,9 @@ def headline(session: Session, sel: Selection) -> dict[str, dict[str, Any]]:
     rows = {r["source_code"]: r for r in _grouped(session, sel, "source_code")}
     result = {}
     for source in ("NSNN", "XHH"):
-        row = rows.get(source, {"allocated": 0, "committed": 0, "direct": 0, "paid": 0, "available": 0, "lines": 0})
+        row = rows.get(source, _zero())
         result[source] = _figures(row)
-    total = {k: sum(r[k] for r in result.values()) for k in ("allocated", "committed", "paid", "available", "lines")}
+    total = {k: sum(r[k] for r in result.values()) for k in ("allocated", "committed", "direct", "paid", "available", "lines")}
     total["execution"] = execution_percent(total["paid"], total["allocated"])
     result["ALL"] = total
     return result
@@ -211,6 +212,8 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "allocated": row["allocated"],
         "committed": row["committed"],
+        # Paid directly on lines, outside any commitment: with committed it is what available leaves out.
+        "direct": row["direct"],
         "paid": row["paid"],
         "available": row["available"],
         "lines": row.get("lines", 0),
@@ -265,11 +268,11 @@ def by_unit(session: Session, sel: Selection) -> list[dict[str, Any]]:
         top = target.get(row["unit_id"])
         if top is None:
             continue
-        bucket = totals.setdefault(top, {"allocated": 0, "committed": 0, "direct": 0, "paid": 0, "available": 0, "lines": 0})
-        for key in bucket:
+        bucket = totals.setdefault(top, _zero())
+        for key in ("allocated", "committed", "direct", "paid", "lines"):
             bucket[key] += row[key]
     rows = [
-        {"unit_id": uid, "code": labels[uid][0], "name": labels[uid][1], "own": uid == sel.root_unit_id, **_figures(figures)}
+        {"unit_id": uid, "code": labels[uid][0], "name": labels[uid][1], "own": uid == sel.root_unit_id, **_figures(_money_row(figures))}
         for uid, figures in totals.items()
     ]
     return sorted(rows, key=lambda r: (-r["allocated"], r["code"]))
@@ -288,7 +291,7 @@ def _payments_by_month(session: Session, sel: Selection, year: int) -> dict[int,
     query = (
         select(Payment.date, func.sum(Payment.amount))
         .join(BudgetLine, BudgetLine.id == Payment.line_id)
-        .where(Payment.year == year, *_line_conditions(sel, year))
+        .where(Payment.year == year, *line_conditions(sel, year))
         .group_by(Payment.date)
     )
     months: dict[int, int] = {}
@@ -352,7 +355,7 @@ def monthly(session: Session, sel: Selection) -> list[dict[str, Any]]:
 
 
 def _commitment_base(sel: Selection, kind: str) -> list[Any]:
-    return [Commitment.kind == kind, Commitment.year == sel.year, Commitment.status.in_(("signed", "closed")), *_line_conditions(sel)]
+    return [Commitment.kind == kind, Commitment.year == sel.year, Commitment.status.in_(("signed", "closed")), *line_conditions(sel)]
 
 
 def press_orders(session: Session, sel: Selection, top: int = TOP_AGENCIES) -> dict[str, Any]:
@@ -394,7 +397,7 @@ def press_orders(session: Session, sel: Selection, top: int = TOP_AGENCIES) -> d
 
 def training(session: Session, sel: Selection) -> dict[str, Any]:
     row = session.execute(
-        select(func.count(), func.coalesce(func.sum(Commitment.participants), 0), func.coalesce(func.sum(held_expression()), 0))
+        select(func.count(), func.coalesce(func.sum(course_participants_expression()), 0), func.coalesce(func.sum(held_expression()), 0))
         .join(BudgetLine, BudgetLine.id == Commitment.line_id)
         .where(*_commitment_base(sel, "course"))
     ).one()
@@ -446,6 +449,12 @@ def audit_head_seq(session: Session) -> int:
     return int(session.scalar(select(func.max(AuditEvent.seq))) or 0)
 
 
+def cached_figures(session: Session, db: Database, actor: Actor, what: tuple, make: Callable[[], Any]) -> Any:
+    """Other screens' figures (coverage, plans) from the same cache while the ledger has not changed:
+    keyed by the audit head (every write moves it) and the reader; ``make`` computes them."""
+    return CACHE.get_or_make((db.url, audit_head_seq(session), actor.user_id, actor.role, actor.unit_id, *what), make)
+
+
 def dashboard(db: Database, actor: Actor, filters: DashboardFilters) -> dict[str, Any]:
     """Every figure of the dashboard for these filters, from the cache when the ledger has not changed."""
     with db.read() as session:
@@ -466,93 +475,3 @@ def dashboard(db: Database, actor: Actor, filters: DashboardFilters) -> dict[str
                 "it": it_services(session, sel),
             },
         )
-
-
-# --- drill-down ---------------------------------------------------------------------------------
-
-DIMENSIONS = ("category", "source", "unit", "month", "agency", "media", "policy", "stage", "service_type", "all")
-
-
-def _dimension_condition(session: Session, sel: Selection, dimension: str, value: Any) -> list[Any]:
-    if dimension == "category":
-        return [BudgetLine.category_code == value]
-    if dimension == "source":
-        return [BudgetLine.source_code == value]
-    if dimension == "unit":
-        unit = session.scalars(select(Unit).where(Unit.code == value)).first()
-        if unit is None:
-            return [literal(False)]
-        # The bar of the selected unit, or (for an actor without a unit) of a top unit, holds its own
-        # lines only: its subordinate units have bars of their own (see _rollup_targets).
-        if unit.id == sel.root_unit_id or (sel.root_unit_id is None and unit.parent_id is None):
-            return [BudgetLine.unit_id == unit.id]
-        return [BudgetLine.unit_id.in_(subtree(session, unit.id))]
-    return []
-
-
-def drill(db: Database, actor: Actor, filters: DashboardFilters, dimension: str, value: Any, measure: str, limit: int = DRILL_LIMIT) -> dict[str, Any]:
-    """The rows behind one bar: lines (allocated), commitments (committed) or payments (paid).
-
-    ``total`` is computed in SQL over all the rows, so it equals the bar even when more rows exist
-    than ``limit`` returns; ``count`` says how many there are."""
-    if dimension not in DIMENSIONS or measure not in MEASURES:
-        raise ValidationError(problem("code.unknown", "dimension", what="biểu đồ", value=f"{dimension}/{measure}"))
-    with db.read() as session:
-        sel = validate(session, actor, filters)
-        conditions = [*_line_conditions(sel), *_dimension_condition(session, sel, dimension, value)]
-        if measure == "allocated":
-            adjustments = select(Adjustment.line_id, func.sum(Adjustment.amount).label("amount")).group_by(Adjustment.line_id).subquery()
-            amount = BudgetLine.original_estimate + func.coalesce(adjustments.c.amount, 0)
-            query: Select = (
-                select(BudgetLine.code.label("line"), Unit.code.label("unit"), BudgetLine.description, BudgetLine.category_code.label("category"), BudgetLine.source_code.label("source"), amount.label("amount"))
-                .join(Unit, Unit.id == BudgetLine.unit_id)
-                .outerjoin(adjustments, adjustments.c.line_id == BudgetLine.id)
-                .where(*conditions)
-                .order_by(BudgetLine.code)
-            )
-        elif measure == "committed":
-            extra = _commitment_dimension(dimension, value)
-            if dimension == "agency" and value is None:  # "the rest": every agency outside the top N
-                top_codes = [a["code"] for a in press_orders(session, sel)["agencies"] if a["code"]]
-                extra.append(PressAgency.code.not_in(top_codes))
-            query = (
-                select(Commitment.reference, Commitment.kind, Commitment.status, BudgetLine.code.label("line"), Unit.code.label("unit"), PressAgency.name.label("press_agency"), Commitment.vendor, Commitment.description, held_expression().label("amount"))
-                .join(BudgetLine, BudgetLine.id == Commitment.line_id)
-                .join(Unit, Unit.id == BudgetLine.unit_id)
-                .outerjoin(PressAgency, PressAgency.id == Commitment.press_agency_id)
-                .outerjoin(Policy, Policy.id == Commitment.policy_id)
-                .where(Commitment.year == sel.year, Commitment.status.in_(("signed", "closed")), *conditions, *extra)
-                .order_by(Commitment.reference)
-            )
-        else:
-            extra = [payment_month() == int(value)] if dimension == "month" else []
-            query = (
-                select(Payment.voucher_no, Payment.date, Payment.kind, Commitment.reference, BudgetLine.code.label("line"), Unit.code.label("unit"), Payment.amount.label("amount"))
-                .join(BudgetLine, BudgetLine.id == Payment.line_id)
-                .join(Unit, Unit.id == BudgetLine.unit_id)
-                .outerjoin(Commitment, Commitment.id == Payment.commitment_id)
-                .where(Payment.year == sel.year, *conditions, *extra)
-                .order_by(Payment.date, Payment.voucher_no)
-            )
-        summary = session.execute(select(func.count(), func.coalesce(func.sum(query.subquery().c.amount), 0))).one()
-        rows = [dict(r) for r in session.execute(query.limit(limit)).mappings()]
-        for row in rows:
-            row["amount"] = int(row["amount"] or 0)
-        return {"rows": rows, "count": int(summary[0]), "total": int(summary[1]), "truncated": summary[0] > len(rows)}
-
-
-def _commitment_dimension(dimension: str, value: Any) -> list[Any]:
-    if dimension == "agency":
-        if value is None:
-            return [Commitment.kind == "order"]
-        return [Commitment.kind == "order", PressAgency.code == value]
-    if dimension == "media":
-        return [Commitment.kind == "order", PressAgency.media_type == value]
-    if dimension == "policy":
-        return [Commitment.kind == "order", Policy.code == value if value is not None else Commitment.policy_id.is_(None)]
-    if dimension == "stage":
-        return [Commitment.kind == "order", Commitment.stage_code == value if value is not None else Commitment.stage_code.is_(None)]
-    if dimension == "service_type":
-        return [Commitment.kind == "it_service", Commitment.service_type == value]
-    return []
-

@@ -7,10 +7,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ledger.domain.errors import ValidationError, problem
 from ledger.services.reference import unit_by_code
 from ledger.store.access import Actor, scope_unit_ids, subtree
 from ledger.store.db import Database
-from ledger.store.models import Adjustment, BudgetLine, Category, Source
+from ledger.store.models import Adjustment, BudgetLine, Category, FiscalYear, Source
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,22 @@ def overview(db: Database, actor: Actor, filters: OverviewFilters) -> list[dict[
     """
     with db.read() as session:
         units = scope_unit_ids(session, actor)
+        # Validate first (issue 10): an unknown year or a unit outside the scope is refused with a
+        # sentence, never answered with zeros or an empty table.
+        found = []
+        if session.get(FiscalYear, filters.year) is None:
+            found.append(problem("year.unknown", "year", year=filters.year))
         if filters.unit_code:
             unit = unit_by_code(session, filters.unit_code)
-            chosen = subtree(session, unit.id) if unit else set()
-            units = chosen if units is None else units & chosen
+            # A unit above the scope narrows to the scope; one beside it is as unknown as a typo.
+            chosen = subtree(session, unit.id) if unit is not None else set()
+            if units is not None:
+                chosen = units & chosen
+            if not chosen:
+                found.append(problem("unit.unknown", "unit_code", value=filters.unit_code))
+            units = chosen
+        if found:
+            raise ValidationError(found)
         adjustments = (
             select(Adjustment.line_id, func.sum(Adjustment.amount).label("amount")).group_by(Adjustment.line_id).subquery()
         )

@@ -10,44 +10,34 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, cast, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.domain.codes import fold
+from ledger.domain import clock, codes
 from ledger.domain.errors import NotFound, PermissionDenied, ValidationError, problem
 from ledger.domain.formatting import format_amount, parse_year
 from ledger.domain.validation import Problems
-from ledger.services.reference import policy_by_code, unit_by_code, valid_budget_code
-from ledger.store import audit
-from ledger.store.access import SYSTEM, Actor, current_user, require_writer, scope_unit_ids, subtree
-from ledger.store.balances import line_balance
+from ledger.services import tokens
+from ledger.services.reference import policy_named, unit_by_code, valid_budget_code
+from ledger.store import audit, cache
+from ledger.store.access import SYSTEM, Actor, current_user, require_writer, scope_unit_ids
+from ledger.store.balances import line_balance, load_line
 from ledger.store.db import Database
-from ledger.store.models import Adjustment, AuditEvent, BudgetLine, Category, FiscalYear, Policy, Source, Unit
+from ledger.store.models import Adjustment, BudgetLine, Category, FiscalYear, Source, Stage
 
 
 def resolve_code(session: Session, model, value: Any) -> str | None:
-    """The catalogue code that ``value`` names: its code or its label in either language."""
-    if value is None:
-        return None
-    wanted = fold(value)
-    for row in session.scalars(select(model)):
-        if wanted in (fold(row.code), fold(row.label_vi), fold(row.label_en)):
-            return row.code
-    return None
+    """The code that ``value`` names in the list behind a catalogue table (``model``: Category, Source
+    or Stage, seeded from ``ledger.domain.codes``): its code or its label in either language."""
+    return codes.code_for(value, {Category: codes.CATEGORIES, Source: codes.SOURCES, Stage: codes.STAGES}[model])
 
 
-# --- reading ----------------------------------------------------------------------------------
-
-def _sum_amounts():
-    """SUM of adjustment amounts as a BIGINT: PostgreSQL's SUM(bigint) is NUMERIC (a Decimal in Python)."""
-    return cast(func.sum(Adjustment.amount), BigInteger)
-
+# --- the figures a write checks ---------------------------------------------------------------
 
 def adjustments_total(session: Session, line_id: int) -> int:
-    return session.scalar(select(func.coalesce(_sum_amounts(), 0)).where(Adjustment.line_id == line_id)) or 0
+    return line_balance(session, line_id).adjustments
 
 
 def line_used(session: Session, line_id: int) -> int:
@@ -56,77 +46,7 @@ def line_used(session: Session, line_id: int) -> int:
 
 
 def line_allocated(session: Session, line: BudgetLine) -> int:
-    return line.original_estimate + adjustments_total(session, line.id)
-
-
-def _adjustment_sums():
-    return (
-        select(Adjustment.line_id, _sum_amounts().label("adjustments"))
-        .group_by(Adjustment.line_id)
-        .subquery()
-    )
-
-
-@dataclass(frozen=True)
-class LineFilters:
-    year: int
-    unit_code: str | None = None
-    category: str | None = None
-    source: str | None = None
-    policy_code: str | None = None
-    search: str | None = None
-
-
-def list_lines(db: Database, actor: Actor, filters: LineFilters) -> list[dict[str, Any]]:
-    """Lines of a year in the actor's scope with their allocation, aggregated in SQL."""
-    with db.read() as session:
-        scope = scope_unit_ids(session, actor)
-        sums = _adjustment_sums()
-        query = (
-            select(
-                BudgetLine.id,
-                BudgetLine.code,
-                BudgetLine.year,
-                Unit.code.label("unit_code"),
-                Unit.name.label("unit_name"),
-                BudgetLine.description,
-                BudgetLine.category_code,
-                BudgetLine.source_code,
-                BudgetLine.sector_code,
-                BudgetLine.sub_item,
-                Policy.code.label("policy_code"),
-                Policy.name.label("policy_name"),
-                BudgetLine.original_estimate,
-                func.coalesce(sums.c.adjustments, 0).label("adjustments"),
-            )
-            .join(Unit, Unit.id == BudgetLine.unit_id)
-            .outerjoin(Policy, Policy.id == BudgetLine.policy_id)
-            .outerjoin(sums, sums.c.line_id == BudgetLine.id)
-            .where(BudgetLine.year == filters.year)
-            .order_by(BudgetLine.code)
-        )
-        if scope is not None:
-            query = query.where(BudgetLine.unit_id.in_(scope))
-        if filters.unit_code:
-            unit = unit_by_code(session, filters.unit_code)
-            if unit is None:
-                return []
-            query = query.where(BudgetLine.unit_id.in_(subtree(session, unit.id)))
-        if filters.category:
-            query = query.where(BudgetLine.category_code == filters.category)
-        if filters.source:
-            query = query.where(BudgetLine.source_code == filters.source)
-        if filters.policy_code:
-            query = query.where(Policy.code == filters.policy_code)
-        if filters.search:
-            like = f"%{filters.search.strip()}%"
-            query = query.where(or_(BudgetLine.code.ilike(like), BudgetLine.description.ilike(like)))
-        rows = []
-        for row in session.execute(query).mappings():
-            item = dict(row)
-            item["allocated"] = item["original_estimate"] + item["adjustments"]
-            rows.append(item)
-        return rows
+    return line_balance(session, line.id).allocated
 
 
 def get_line(session: Session, actor: Actor, line_id: int) -> BudgetLine:
@@ -139,64 +59,13 @@ def get_line(session: Session, actor: Actor, line_id: int) -> BudgetLine:
 
 
 def find_line(session: Session, year: int, code: str) -> BudgetLine | None:
-    return session.scalars(select(BudgetLine).where(BudgetLine.year == year, BudgetLine.code == code)).first()
-
-
-def line_detail(db: Database, actor: Actor, line_id: int) -> dict[str, Any]:
-    """A line, its adjustments (oldest first) and its audit events."""
-    with db.read() as session:
-        line = get_line(session, actor, line_id)
-        adjustments = [
-            {
-                "id": a.id,
-                "date": a.date,
-                "amount": a.amount,
-                "decision_no": a.decision_no,
-                "reason": a.reason,
-                "transfer_key": a.transfer_key,
-                "reverses_id": a.reverses_id,
-                "created_by": a.created_by,
-                "created_at": a.created_at,
-            }
-            for a in session.scalars(select(Adjustment).where(Adjustment.line_id == line.id).order_by(Adjustment.id))
-        ]
-        reversed_ids = {a["reverses_id"] for a in adjustments if a["reverses_id"]}
-        for a in adjustments:
-            a["reversed"] = a["id"] in reversed_ids
-        adjustment_ids = [str(a["id"]) for a in adjustments]
-        events = [
-            {"seq": e.seq, "occurred_at": e.occurred_at, "actor": e.actor, "action": e.action, "hash": e.hash}
-            for e in session.scalars(
-                select(AuditEvent)
-                .where(
-                    or_(
-                        (AuditEvent.entity_type == "budget_line") & (AuditEvent.entity_id == str(line.id)),
-                        (AuditEvent.entity_type == "adjustment") & (AuditEvent.entity_id.in_(adjustment_ids)),
-                    )
-                )
-                .order_by(AuditEvent.seq)
-            )
-        ]
-        total = sum(a["amount"] for a in adjustments)
-        return {
-            "id": line.id,
-            "code": line.code,
-            "year": line.year,
-            "unit_code": line.unit.code,
-            "unit_name": line.unit.name,
-            "description": line.description,
-            "category_code": line.category_code,
-            "source_code": line.source_code,
-            "sector_code": line.sector_code,
-            "sub_item": line.sub_item,
-            "policy_code": line.policy.code if line.policy else None,
-            "original_estimate": line.original_estimate,
-            "adjustments_total": total,
-            "allocated": line.original_estimate + total,
-            "used": line_used(session, line.id),
-            "adjustments": adjustments,
-            "events": events,
-        }
+    """A line by its natural key; a line the transaction already found costs no statement."""
+    line = cache.row(session, ("line", year, code))
+    if line is None:
+        line = session.scalars(select(BudgetLine).where(BudgetLine.year == year, BudgetLine.code == code)).first()
+        if line is not None:
+            cache.remember_row(session, ("line", year, code), line)
+    return line
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -231,10 +100,10 @@ def add_line_in(session: Session, actor: Actor, **data: Any) -> BudgetLine:
     if unit is None:
         found.append(problem("unit.unknown", "unit_code", value=unit_code or "—"))
     description = found.text(data.get("description"), "description", "nội dung", limit=500)
-    category = resolve_code(session, Category, data.get("category"))
+    category = codes.code_for(data.get("category"), codes.CATEGORIES)
     if category is None:
         found.append(problem("code.unknown", "category", what="nhóm chi", value=data.get("category") or "—"))
-    source = resolve_code(session, Source, data.get("source"))
+    source = codes.code_for(data.get("source"), codes.SOURCES)
     if source is None:
         found.append(problem("code.unknown", "source", what="nguồn", value=data.get("source") or "—"))
     sector = str(data.get("sector_code") or "").strip() or None
@@ -249,12 +118,7 @@ def add_line_in(session: Session, actor: Actor, **data: Any) -> BudgetLine:
             found.append(problem("sub_item.format", "sub_item", value=sub_item))
         elif year and not valid_budget_code(session, "sub_item", sub_item, year):
             found.append(problem("sub_item.unknown", "sub_item", value=sub_item, year=year))
-    policy = None
-    policy_code = str(data.get("policy_code") or "").strip()
-    if policy_code:
-        policy = policy_by_code(session, policy_code)
-        if policy is None:
-            found.append(problem("policy.unknown", "policy_code", value=policy_code))
+    policy = policy_named(session, found, data.get("policy_code"))
     estimate = found.amount(data.get("original_estimate"), "original_estimate")
     if code and year and find_line(session, year, code):
         found.append(problem("line.exists", "code", code=code, year=year))
@@ -294,7 +158,8 @@ def require_writer_any(session: Session, actor: Actor) -> None:
 
 
 def _line_for_write(session: Session, actor: Actor, line_id: int) -> BudgetLine:
-    line = session.get(BudgetLine, line_id)
+    """The line with its fiscal year and balance (one statement), checked for writing."""
+    line, _ = load_line(session, line_id) if isinstance(line_id, int) and not isinstance(line_id, bool) else (None, ())
     if line is None:
         require_writer_any(session, actor)
         raise NotFound(problem("line.unknown", value=line_id))
@@ -314,6 +179,7 @@ def _post_adjustment(
     transfer_key: str | None = None,
     reverses_id: int | None = None,
     action: str = "adjustment.post",
+    token: str | None = None,
 ) -> Adjustment:
     allocated = line_allocated(session, line) + amount
     if allocated < 0:
@@ -334,6 +200,7 @@ def _post_adjustment(
         transfer_key=transfer_key,
         reverses_id=reverses_id,
         created_by=actor.username,
+        posting_token=tokens.clean(token),
     )
     session.add(adjustment)
     audit.record_change(session, actor.username, action, adjustment, None)
@@ -359,25 +226,26 @@ def _check_adjustment_fields(session: Session, line: BudgetLine, amount: Any, da
     return value, when, decision, why
 
 
-def adjust_line(db: Database, actor: Actor, line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "") -> Adjustment:
-    """Post a supplement (+) or reduction (−) to a line under a decision."""
-    with db.write() as session:
-        return adjust_line_in(session, actor, line_id, amount, date, decision_no, reason)
+def adjust_line(db: Database, actor: Actor, line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, token: str | None = None) -> Adjustment:
+    """Post a supplement (+) or reduction (−) to a line under a decision (``token``: the posting
+    form's, ``ledger.services.tokens``: a second posting with it is refused)."""
+    with tokens.guarded(db, token), db.write() as session:
+        return adjust_line_in(session, actor, line_id, amount, date, decision_no, reason, token=token)
 
 
-def adjust_line_in(session: Session, actor: Actor, line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "") -> Adjustment:
+def adjust_line_in(session: Session, actor: Actor, line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, token: str | None = None) -> Adjustment:
     line = _line_for_write(session, actor, line_id)
     value, when, decision, why = _check_adjustment_fields(session, line, amount, date, decision_no, reason, signed=True)
-    return _post_adjustment(session, actor, line, value, when, decision, why)
+    return _post_adjustment(session, actor, line, value, when, decision, why, token=token)
 
 
-def transfer(db: Database, actor: Actor, from_line_id: int, to_line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "") -> tuple[Adjustment, Adjustment]:
+def transfer(db: Database, actor: Actor, from_line_id: int, to_line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, token: str | None = None) -> tuple[Adjustment, Adjustment]:
     """Move an amount between two lines of one year and one source under one decision (nets to zero)."""
-    with db.write() as session:
-        return transfer_in(session, actor, from_line_id, to_line_id, amount, date, decision_no, reason)
+    with tokens.guarded(db, token), db.write() as session:
+        return transfer_in(session, actor, from_line_id, to_line_id, amount, date, decision_no, reason, token=token)
 
 
-def transfer_in(session: Session, actor: Actor, from_line_id: int, to_line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, transfer_key: str | None = None) -> tuple[Adjustment, Adjustment]:
+def transfer_in(session: Session, actor: Actor, from_line_id: int, to_line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, transfer_key: str | None = None, token: str | None = None) -> tuple[Adjustment, Adjustment]:
     """``transfer`` inside a caller's transaction; ``transfer_key`` keeps a workbook's key (else a new UUID)."""
     source_line = _line_for_write(session, actor, from_line_id)
     target_line = _line_for_write(session, actor, to_line_id)
@@ -389,7 +257,8 @@ def transfer_in(session: Session, actor: Actor, from_line_id: int, to_line_id: i
         raise ValidationError(problem("transfer.source", "to_line", a=source_line.source_code, b=target_line.source_code))
     value, when, decision, why = _check_adjustment_fields(session, source_line, amount, date, decision_no, reason, signed=False)
     key = _new_transfer_key(session, transfer_key)
-    out = _post_adjustment(session, actor, source_line, -value, when, decision, why, transfer_key=key, action="transfer.out")
+    # The token goes on the first leg: it is unique, and the two legs are one posting.
+    out = _post_adjustment(session, actor, source_line, -value, when, decision, why, transfer_key=key, action="transfer.out", token=token)
     into = _post_adjustment(session, actor, target_line, value, when, decision, why, transfer_key=key, action="transfer.in")
     return out, into
 
@@ -406,13 +275,13 @@ def _new_transfer_key(session: Session, wanted: str | None) -> str:
     return key
 
 
-def reverse_adjustment(db: Database, actor: Actor, adjustment_id: int, reason: Any, date: Any | None = None) -> list[Adjustment]:
+def reverse_adjustment(db: Database, actor: Actor, adjustment_id: int, reason: Any, date: Any | None = None, *, token: str | None = None) -> list[Adjustment]:
     """Cancel a posted adjustment (both legs of a transfer) by opposite entries that point to it."""
-    with db.write() as session:
-        return reverse_adjustment_in(session, actor, adjustment_id, reason, date)
+    with tokens.guarded(db, token), db.write() as session:
+        return reverse_adjustment_in(session, actor, adjustment_id, reason, date, token=token)
 
 
-def reverse_adjustment_in(session: Session, actor: Actor, adjustment_id: int, reason: Any, date: Any | None = None, *, transfer_key: str | None = None) -> list[Adjustment]:
+def reverse_adjustment_in(session: Session, actor: Actor, adjustment_id: int, reason: Any, date: Any | None = None, *, transfer_key: str | None = None, token: str | None = None) -> list[Adjustment]:
     """``reverse_adjustment`` inside a caller's transaction (``transfer_key``: see ``transfer_in``)."""
     original = session.get(Adjustment, adjustment_id)
     if original is None:
@@ -431,42 +300,13 @@ def reverse_adjustment_in(session: Session, actor: Actor, adjustment_id: int, re
             raise ValidationError(problem("adjustment.already_reversed"))
     found = Problems()
     why = found.text(reason, "reason", "lý do", limit=2000)
-    when = found.date(date or min(dt.date.today(), dt.date(original.line.year, 12, 31)), "date", year=original.line.year)
+    when = found.date(date or min(clock.today(), dt.date(original.line.year, 12, 31)), "date", year=original.line.year)
     _open_year(session, found, original.line.year)
     found.raise_if_any()
     new_key = _new_transfer_key(session, transfer_key) if original.transfer_key else None
     # Post the increase first so that reversing a transfer never dips a line below zero on the way.
     ordered = sorted(legs, key=lambda leg: leg.amount)
     return [
-        _post_adjustment(session, actor, leg.line, -leg.amount, when, leg.decision_no, why, transfer_key=new_key, reverses_id=leg.id, action="adjustment.reverse")
-        for leg in ordered
+        _post_adjustment(session, actor, leg.line, -leg.amount, when, leg.decision_no, why, transfer_key=new_key, reverses_id=leg.id, action="adjustment.reverse", token=token if number == 0 else None)
+        for number, leg in enumerate(ordered)
     ]
-
-
-def adjustments_in_scope(db: Database, actor: Actor, year: int, limit: int = 2000) -> list[dict[str, Any]]:
-    """The year's adjustments in the actor's scope, newest first."""
-    with db.read() as session:
-        scope = scope_unit_ids(session, actor)
-        query = (
-            select(
-                Adjustment.id,
-                Adjustment.date,
-                BudgetLine.id.label("line_id"),
-                BudgetLine.code.label("line_code"),
-                Unit.code.label("unit_code"),
-                Adjustment.amount,
-                Adjustment.decision_no,
-                Adjustment.reason,
-                Adjustment.transfer_key,
-                Adjustment.reverses_id,
-                Adjustment.created_by,
-            )
-            .join(BudgetLine, BudgetLine.id == Adjustment.line_id)
-            .join(Unit, Unit.id == BudgetLine.unit_id)
-            .where(BudgetLine.year == year)
-            .order_by(Adjustment.id.desc())
-            .limit(limit)
-        )
-        if scope is not None:
-            query = query.where(BudgetLine.unit_id.in_(scope))
-        return [dict(r) for r in session.execute(query).mappings()]

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from ledger.domain.errors import NotFound, problem
 from ledger.domain.formatting import MAX_AMOUNT
 from ledger.domain.validation import Problems
-from ledger.i18n import MESSAGES
 from ledger.services.budget import require_writer_any
 from ledger.store import audit
 from ledger.store.access import Actor, require_writer
@@ -25,23 +24,6 @@ from ledger.store.db import Database
 from ledger.store.models import BudgetLine, FiscalYear, LinePhasing
 
 MONTHS = 12
-
-MESSAGES.update(
-    {
-        "phasing.months": {
-            "vi": "Kế hoạch phân kỳ cần đúng 12 tháng (đã nhập: {count}).",
-            "en": "A phasing needs exactly 12 months ({count} given).",
-        },
-        "phasing.amount": {
-            "vi": "Số tiền kế hoạch tháng {month} phải là số nguyên đồng không âm (giá trị đã nhập: {value}).",
-            "en": "The planned amount of month {month} must be a whole, non-negative number of đồng (value given: {value}).",
-        },
-        "phasing.zero": {
-            "vi": "Kế hoạch phân kỳ phải có ít nhất một tháng lớn hơn 0.",
-            "en": "A phasing needs at least one month above zero.",
-        },
-    }
-)
 
 
 def _amounts(found: Problems, monthly_amounts: Any) -> list[int]:

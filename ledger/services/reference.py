@@ -11,12 +11,24 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from ledger.domain import codes
 from ledger.domain.errors import NotFound, ValidationError, problem
 from ledger.domain.validation import Problems
 from ledger.store import audit
 from ledger.store.access import SYSTEM, Actor, require_admin, scope_unit_ids, subtree
 from ledger.store.db import Database
-from ledger.store.models import CONTROL_MODES, UNIT_KINDS, BudgetCode, Category, FiscalYear, Policy, Source, Stage, Unit
+from ledger.store.models import (
+    CONTROL_MODES,
+    UNIT_KINDS,
+    BudgetCode,
+    Category,
+    FiscalYear,
+    Policy,
+    Source,
+    Stage,
+    Unit,
+    YearEndRun,
+)
 
 CHAPTER_PATTERN = re.compile(r"^\d{3}$")
 
@@ -134,6 +146,10 @@ def _check_unit_fields(session: Session, found: Problems, data: dict[str, Any]) 
     if xhh_control not in CONTROL_MODES:
         found.append(problem("unit.xhh_control", "xhh_control"))
     clean["xhh_control"] = xhh_control
+    phased = (data.get("phased_control") or "off").strip()
+    if phased not in codes.PHASED_MODES:
+        found.append(problem("unit.phased_control", "phased_control", value=phased))
+    clean["phased_control"] = None if phased == "off" else phased  # off is the empty default (old rows' state)
     pct = data.get("advance_limit_pct", 50)
     if not isinstance(pct, int) or isinstance(pct, bool) or not 0 <= pct <= 100:
         found.append(problem("unit.advance_pct", "advance_limit_pct"))
@@ -151,7 +167,7 @@ def _check_unit_fields(session: Session, found: Problems, data: dict[str, Any]) 
 
 def create_unit(db: Database, actor: Actor, **data: Any) -> Unit:
     """Add a unit (admin). Fields: code, name, kind, parent_code, chapter_code, commitment_control,
-    advance_limit_pct, xhh_control."""
+    advance_limit_pct, xhh_control, phased_control (off/warn/block)."""
     with db.write() as session:
         return create_unit_in(session, actor, **data)
 
@@ -186,6 +202,7 @@ def update_unit(db: Database, actor: Actor, code: str, **data: Any) -> Unit:
             "commitment_control": unit.commitment_control,
             "advance_limit_pct": unit.advance_limit_pct,
             "xhh_control": unit.xhh_control,
+            "phased_control": unit.phased_control,
             "parent_code": unit.parent.code if unit.parent else "",
         } | data
         found = Problems()
@@ -228,10 +245,15 @@ def set_year_open(db: Database, actor: Actor, year: int, is_open: bool) -> Fisca
 
 
 def set_year_open_in(session: Session, actor: Actor, year: int, is_open: bool) -> FiscalYear:
+    """The year's flag, for the workbook's ``Năm`` sheet (a ledger's history restored as it was). The
+    screens close a year only by the year-end run, and reopen one only by decision."""
     require_admin(session, actor)
     fiscal_year = session.get(FiscalYear, year)
     if fiscal_year is None:
         raise NotFound(problem("year.unknown", year=year))
+    if is_open and session.scalar(select(YearEndRun.id).where(YearEndRun.year == year, YearEndRun.status == "applied").limit(1)):
+        # A year the year-end run closed reopens only by decision (ledger.services.year_end.reopen_year).
+        raise ValidationError(problem("year_end.reopen_by_decision", year=year))
     before = audit.snapshot(fiscal_year)
     fiscal_year.is_open = is_open
     audit.record_change(session, actor.username, "fiscal_year.reopen" if is_open else "fiscal_year.close", fiscal_year, before)
@@ -257,6 +279,17 @@ def policies_in_scope(session: Session, actor: Actor) -> list[Policy]:
 
 def policy_by_code(session: Session, code: str) -> Policy | None:
     return session.scalars(select(Policy).where(Policy.code == (code or "").strip())).first()
+
+
+def policy_named(session: Session, found: Problems, value: Any, field: str = "policy_code") -> Policy | None:
+    """The policy a write names by code (None when none is named); an unknown code is a problem."""
+    code = str(value or "").strip()
+    if not code:
+        return None
+    policy = policy_by_code(session, code)
+    if policy is None:
+        found.append(problem("policy.unknown", field, value=code))
+    return policy
 
 
 def create_policy(db: Database, actor: Actor, code: str, name: str, owner_unit_code: str) -> Policy:
@@ -295,6 +328,7 @@ __all__ = [
     "open_year",
     "policies_in_scope",
     "policy_by_code",
+    "policy_named",
     "set_year_open",
     "set_year_open_in",
     "sources",

@@ -11,8 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ledger.domain import clock
 from ledger.domain.errors import AuthenticationFailed, NotFound, ValidationError, problem
+from ledger.domain.passwords import MIN_LENGTH, password_problem
 from ledger.domain.validation import Problems
+from ledger.services import setup
 from ledger.services.reference import unit_by_code
 from ledger.store import audit
 from ledger.store.access import (
@@ -32,7 +35,7 @@ from ledger.store.models import ROLES, FiscalYear, Unit, User, utcnow
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]{3,64}$")
 SSO_SUBJECT_PATTERN = re.compile(r"^\S{1,255}$")
-MIN_PASSWORD = 4
+MIN_PASSWORD = MIN_LENGTH  # kept for callers; the rule is ledger.domain.passwords
 
 
 def user_count(session: Session) -> int:
@@ -92,8 +95,9 @@ def change_password(db: Database, actor: Actor, old_password: str, new_password:
     if not right:
         _count_failure(db, actor.username, now, counts=True)
         raise ValidationError(problem("user.old_password", "old_password"))
-    if len(new_password or "") < MIN_PASSWORD:
-        raise ValidationError(problem("user.password_short", "new_password", limit=MIN_PASSWORD))
+    weak = password_problem(new_password, "new_password", actor.username)
+    if weak is not None:
+        raise ValidationError(weak)
     if new_password == old_password:
         raise ValidationError(problem("user.password_same", "new_password"))
     with db.write() as session:
@@ -179,15 +183,18 @@ def _check_user(session: Session, found: Problems, username: str | None, role: s
             found.append(problem("unit.unknown", "unit_code", value=unit_code))
     elif role in ("officer", "leader", "auditor"):
         found.append(problem("user.unit_required", "unit_code", role=role))
-    if password is not None and len(password) < MIN_PASSWORD:
-        found.append(problem("user.password_short", "password", limit=MIN_PASSWORD))
     return unit
 
 
-def _add_user(session: Session, actor: Actor, username: str, role: str, unit_code: str | None, password: str, full_name: str, is_demo: bool, sso_subject: str | None = None) -> User:
+def _add_user(session: Session, actor: Actor, username: str, role: str, unit_code: str | None, password: str, full_name: str, is_demo: bool, sso_subject: str | None = None, *, policy: bool = True) -> User:
+    """``policy``: the password rule applies (ledger.domain.passwords) — to every password a person
+    chooses; not to demo accounts nor to those the system creates itself (demo loader, fixtures)."""
     found = Problems()
     username = (username or "").strip().lower()
     unit = _check_user(session, found, username, role, unit_code, password)
+    weak = password_problem(password, "password", username) if policy else None
+    if weak is not None:
+        found.append(weak)
     if session.scalar(select(User.id).where(User.username == username)):
         found.append(problem("user.exists", "username", value=username))
     subject = _clean_sso_subject(session, found, sso_subject, None)
@@ -207,21 +214,32 @@ def _add_user(session: Session, actor: Actor, username: str, role: str, unit_cod
     return user
 
 
-def create_user(db: Database, actor: Actor, username: str, role: str, password: str, unit_code: str | None = None, full_name: str = "", is_demo: bool = False, sso_subject: str | None = None) -> User:
+def create_user(db: Database, actor: Actor, username: str, role: str, password: str, unit_code: str | None = None, full_name: str = "", is_demo: bool = False, sso_subject: str | None = None, *, typed: bool | None = None) -> User:
+    """``typed``: the password was typed by a person (the command line says so; an administrator's
+    screen is always so): it must pass ``ledger.domain.passwords``."""
     with db.write() as session:
-        require_admin(session, actor)
-        return _add_user(session, actor, username, role, unit_code, password, full_name, is_demo, sso_subject)
+        return create_user_in(session, actor, username, role, password, unit_code, full_name, is_demo, sso_subject, typed=typed)
 
 
-def bootstrap_admin(db: Database, username: str, password: str, full_name: str = "", current_year: int | None = None) -> Actor:
-    """Create the first administrator of an empty ledger (and open the current fiscal year)."""
-    import datetime as dt
+def create_user_in(session: Session, actor: Actor, username: str, role: str, password: str, unit_code: str | None = None, full_name: str = "", is_demo: bool = False, sso_subject: str | None = None, *, typed: bool | None = None) -> User:
+    """``create_user`` inside a caller's write transaction (the demo loads its users in one)."""
+    require_admin(session, actor)
+    policy = (actor != SYSTEM if typed is None else typed) and not is_demo
+    return _add_user(session, actor, username, role, unit_code, password, full_name, is_demo, sso_subject, policy=policy)
+
+
+def bootstrap_admin(db: Database, username: str, password: str, full_name: str = "", current_year: int | None = None, *, setup_code: str | None = None) -> Actor:
+    """Create the first administrator of an empty ledger (and open the current fiscal year). The
+    set-up screen passes the ``setup_code`` typed in (``ledger.services.setup``), checked and spent
+    here; server-side callers (the command line, the tests) pass none."""
 
     with db.write() as session:
         if user_count(session):
             raise ValidationError(problem("auth.setup_done"))
+        if setup_code is not None:
+            setup.check(session, setup_code)
         user = _add_user(session, SYSTEM, username, "admin", None, password, full_name, False)
-        year = current_year or dt.date.today().year
+        year = current_year or clock.today().year
         if session.get(FiscalYear, year) is None:
             fiscal_year = FiscalYear(year=year, is_open=True)
             session.add(fiscal_year)
@@ -266,28 +284,11 @@ def reset_password(db: Database, actor: Actor, username: str, new_password: str)
         user = session.scalars(select(User).where(User.username == username)).first()
         if user is None:
             raise NotFound(problem("user.unknown", value=username))
-        if len(new_password or "") < MIN_PASSWORD:
-            raise ValidationError(problem("user.password_short", "password", limit=MIN_PASSWORD))
+        weak = password_problem(new_password, "password", username)
+        if weak is not None:
+            raise ValidationError(weak)
         before = audit.snapshot(user)
         user.password_hash = hash_password(new_password)
         user.locked_until = None  # a new password from an administrator also lifts a sign-in lock
         user.failed_logins = 0
         audit.record_change(session, actor.username, "user.password_reset", user, before)
-
-
-def list_users(db: Database, actor: Actor) -> list[dict[str, Any]]:
-    with db.read() as session:
-        require_admin(session, actor)
-        rows = session.execute(
-            select(User.username, User.full_name, User.role, Unit.code, User.is_active, User.is_demo, User.locked_until, User.sso_subject)
-            .outerjoin(Unit, Unit.id == User.unit_id)
-            .order_by(User.username)
-        )
-        now = utcnow()
-        return [
-            {
-                "username": u, "full_name": n, "role": r, "unit_code": c, "is_active": a, "is_demo": d,
-                "locked_until": lock if lock is not None and lock > now else None, "sso_subject": sso,
-            }
-            for u, n, r, c, a, d, lock, sso in rows
-        ]

@@ -1,7 +1,8 @@
 """Who is acting and what they may see or write: passwords, sign-in, roles and unit scopes.
 
 Scopes are enforced here, inside the ledger, not by hiding pages: every read query filters by
-``scope_unit_ids`` and every write calls ``require_writer``.
+``scope_unit_ids`` and every write calls ``require_writer``. The unit tree and the actor's row are
+read once per transaction (``ledger.store.cache``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ledger.domain.errors import AuthenticationFailed, PermissionDenied, problem
+from ledger.store import audit, cache
 from ledger.store.models import Unit, User, utcnow
 
 _hasher = PasswordHasher()
@@ -90,16 +92,31 @@ def authenticate(session: Session, username: str, password: str, now: dt.datetim
     return Actor.of(user)
 
 
-def unit_children(session: Session) -> dict[int | None, list[int]]:
+def _units(session: Session) -> dict[int | None, list[int]]:
+    """The unit tree as children by parent, read once per transaction (every unit row is kept, so
+    ``session.get(Unit, ...)`` costs nothing after)."""
+    kept = cache.of(session)
+    if kept is not None and kept.children is not None:
+        return kept.children
+    units = list(session.scalars(select(Unit)))
     children: dict[int | None, list[int]] = {}
-    for unit_id, parent_id in session.execute(select(Unit.id, Unit.parent_id)):
-        children.setdefault(parent_id, []).append(unit_id)
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit.id)
+    if kept is not None:
+        kept.units, kept.children = {unit.id: unit for unit in units}, children
     return children
+
+
+def unit_children(session: Session) -> dict[int | None, list[int]]:
+    return {parent: list(ids) for parent, ids in _units(session).items()}
 
 
 def subtree(session: Session, unit_id: int) -> set[int]:
     """A unit and all its subordinate units."""
-    children = unit_children(session)
+    kept = cache.of(session)
+    if kept is not None and unit_id in kept.subtrees and kept.children is not None:
+        return set(kept.subtrees[unit_id])
+    children = _units(session)
     found, stack = set(), [unit_id]
     while stack:
         current = stack.pop()
@@ -107,6 +124,8 @@ def subtree(session: Session, unit_id: int) -> set[int]:
             continue
         found.add(current)
         stack.extend(children.get(current, ()))
+    if kept is not None:
+        kept.subtrees[unit_id] = frozenset(found)
     return found
 
 
@@ -118,11 +137,28 @@ def scope_unit_ids(session: Session, actor: Actor) -> set[int] | None:
 
 
 def current_user(session: Session, actor: Actor) -> User:
-    """The actor's user row, refusing a deactivated or since-removed account."""
-    user = session.get(User, actor.user_id)
+    """The actor's user row, refusing a deactivated or since-removed account. Read once per
+    transaction; in a write transaction, together with the audit head (one statement for both)."""
+    kept = cache.of(session)
+    user = kept.users.get(actor.user_id) if kept is not None else None
+    if user is None:
+        user = _load_user(session, actor.user_id)
+        if user is not None and kept is not None:
+            kept.users[actor.user_id] = user
     if user is None or not user.is_active:
         raise PermissionDenied(problem("perm.inactive"))
     return user
+
+
+def _load_user(session: Session, user_id: int) -> User | None:
+    if not (cache.writing(session) and audit.head_unknown(session)):
+        return session.get(User, user_id)
+    seq, hash_ = audit.head_columns()
+    found = session.execute(select(User, seq, hash_).where(User.id == user_id)).first()
+    if found is None:
+        return None
+    audit.remember_head(session, found[1], found[2])
+    return found[0]
 
 
 def require_admin(session: Session, actor: Actor) -> User:

@@ -27,51 +27,13 @@ from pathlib import Path
 from sqlalchemy import text
 
 from ledger.domain.errors import LedgerError, ValidationError, problem
-from ledger.i18n import MESSAGES
 from ledger.store import audit, schema
 from ledger.store.db import Database
+from ledger.store.verify import VerifyResult, verify
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 TOOL_TIMEOUT_S = 3600
-
-MESSAGES.update(
-    {
-        "backup.file_missing": {"vi": "Không có tệp sao lưu {file}.", "en": "There is no backup file {file}."},
-        "backup.not_a_backup": {
-            "vi": "Tệp {file} không phải bản sao lưu của sổ (cần tệp SQLite hoặc tệp pg_dump -Fc).",
-            "en": "The file {file} is not a ledger backup (a SQLite file or a pg_dump -Fc file is expected).",
-        },
-        "backup.wrong_backend": {
-            "vi": "Tệp {file} là bản sao lưu {kind}, không khôi phục được vào cơ sở dữ liệu {backend}.",
-            "en": "The file {file} is a {kind} backup; it cannot be restored into a {backend} database.",
-        },
-        "backup.not_a_ledger": {
-            "vi": "Tệp {file} là cơ sở dữ liệu SQLite nhưng không chứa sổ ngân sách (không có nhật ký kiểm toán).",
-            "en": "The file {file} is a SQLite database but holds no ledger (no audit trail).",
-        },
-        "backup.target_not_empty": {
-            "vi": "Cơ sở dữ liệu đích đã có dữ liệu sổ (người dùng, đơn vị hoặc nhật ký); khôi phục sẽ xóa hết."
-            " Dùng --force nếu thật sự muốn thay thế.",
-            "en": "The target database already holds a ledger (users, units or audit events); a restore would"
-            " replace all of it. Use --force if that is really meant.",
-        },
-        "backup.memory": {
-            "vi": "Không sao lưu hay khôi phục được cơ sở dữ liệu SQLite trong bộ nhớ.",
-            "en": "An in-memory SQLite database cannot be backed up or restored.",
-        },
-        "backup.tool_missing": {
-            "vi": "Không tìm thấy {tool} phiên bản {major} trở lên (máy chủ PostgreSQL {major}); cài gói postgresql-client-{major}"
-            " hoặc đặt LEDGER_PG_BINDIR.",
-            "en": "No {tool} of version {major} or later was found (the PostgreSQL server is {major}); install"
-            " postgresql-client-{major} or set LEDGER_PG_BINDIR.",
-        },
-        "backup.tool_failed": {
-            "vi": "{tool} thất bại (mã {code}): {detail}. Cơ sở dữ liệu đích không thay đổi.",
-            "en": "{tool} failed (exit {code}): {detail}. The target database is unchanged.",
-        },
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -218,7 +180,7 @@ def target_is_empty(db: Database) -> bool:
     return not schema.has_schema(db) or schema.is_empty(db)
 
 
-def restore(db: Database, source: str | os.PathLike, force: bool = False) -> audit.VerifyResult:
+def restore(db: Database, source: str | os.PathLike, force: bool = False) -> VerifyResult:
     """Replace the ledger in ``db`` with the backup in ``source``; returns the verification of the result."""
     source = Path(source)
     if not source.is_file():
@@ -259,4 +221,4 @@ def restore(db: Database, source: str | os.PathLike, force: bool = False) -> aud
     db.engine.dispose()  # connections opened before the restore may hold the old schema's state
     schema.upgrade(db)  # a backup made by an older version gets this version's migrations
     with db.read() as session:
-        return audit.verify(session)
+        return verify(session)

@@ -3,7 +3,8 @@
 Write transactions are serialised so that the audit chain stays linear and balance checks see
 committed state: on SQLite by ``BEGIN IMMEDIATE`` (a deferred BEGIN would fail later with
 "database is locked" when two sessions upgrade to writers), on PostgreSQL by a transaction-level
-advisory lock taken first thing in the transaction.
+advisory lock taken first thing in the transaction. Sessions from here keep the per-transaction
+caches of ``ledger.store.cache`` (unit tree, audit head, balances).
 
 A database that cannot be used (unreachable, connection lost mid-transaction, disk full, busy past
 the timeout) surfaces from ``read()``/``write()`` as a ``StorageError`` with a sentence for the
@@ -24,7 +25,9 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ledger.domain.codes import fold
 from ledger.domain.errors import StorageError, problem
+from ledger.store import cache
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_URL = f"sqlite:///{PROJECT_DIR / 'data' / 'ledger.db'}"
@@ -41,6 +44,10 @@ def database_url(explicit: str | None = None) -> str:
     return url
 
 
+def _fold_or_none(value):
+    return None if value is None else fold(value)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
@@ -52,6 +59,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        # Accent-insensitive search in SQL (issue 10): the same folding as codes.fold; on PostgreSQL
+        # the function of the same name is created by migration 0010.
+        dbapi_connection.create_function("ledger_fold", 1, _fold_or_none, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(conn):
@@ -107,9 +117,10 @@ class Database:
         self.engine = engine or make_engine(url)
         self.url = str(self.engine.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions marked "managed" keep the per-transaction caches of ``ledger.store.cache``.
+        self._read_sessions = sessionmaker(self.engine, expire_on_commit=False, info={cache.MANAGED: True})
         self._write_sessions = sessionmaker(
-            self.engine.execution_options(ledger_write=True), expire_on_commit=False
+            self.engine.execution_options(ledger_write=True), expire_on_commit=False, info={cache.MANAGED: True}
         )
         # Bumped on every committed write by this process; caches key on it.
         self.generation = 0
@@ -133,6 +144,8 @@ class Database:
                 with session.begin():
                     if not self.is_sqlite:
                         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+                    # From here on the lock is held: the audit head may be kept for the transaction.
+                    session.info[cache.WRITING] = True
                     yield session
                 self.generation += 1
         except sa_exc.SQLAlchemyError as error:

@@ -1,8 +1,9 @@
 """Reference data: categories, sources, policy stages and the budget classification codes.
 
 These are catalogues of the spec (`ledger-workbook.md`) and of DOMAIN.md; the mapping of
-activities to budget codes is editable reference data, seeded here for the 2017–2025 list
-(Circular 324/2016/TT-BTC) and the list in force from 2026 (Circular 130/2025/TT-BTC).
+activities to budget codes is editable reference data, seeded from ``data/budget-codes/`` (the
+2017–2025 list of Circular 324/2016/TT-BTC and the list in force from 2026 of Circular
+130/2025/TT-BTC, one CSV file each).
 
 Revision ID: 0002
 Revises: 0001
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from ledger.domain import codes
+from ledger.domain import codes, reference_files
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -24,27 +25,6 @@ depends_on: str | Sequence[str] | None = None
 CATEGORIES = [(code, vi, en, n) for n, (code, (vi, en)) in enumerate(codes.CATEGORIES.items(), start=1)]
 SOURCES = [(code, vi, en, n) for n, (code, (vi, en)) in enumerate(codes.SOURCES.items(), start=1)]
 STAGES = [(code, vi, en, n) for n, (code, (vi, en)) in enumerate(codes.STAGES.items(), start=1)]
-SECTORS = [
-    ("160-171", "Thông tin và báo chí"),
-    ("070-085", "Đào tạo lại, bồi dưỡng nghiệp vụ cán bộ, công chức, viên chức"),
-    ("340-341", "Hoạt động quản lý nhà nước"),
-]
-SUB_ITEMS = [
-    ("6606", "Tuyên truyền"),
-    ("6608", "Phim ảnh, ấn phẩm truyền thông"),
-    ("6651", "Hội nghị: in, mua tài liệu"),
-    ("6652", "Hội nghị: bồi dưỡng giảng viên, báo cáo viên"),
-    ("6653", "Hội nghị: tiền vé máy bay, tàu xe"),
-    ("6654", "Hội nghị: tiền thuê phòng ngủ"),
-    ("6655", "Hội nghị: thuê hội trường, phương tiện vận chuyển"),
-    ("6756", "Chi phí thuê mướn: chuyên gia và giảng viên nước ngoài"),
-    ("6757", "Chi phí thuê mướn: giảng viên trong nước"),
-    ("6758", "Chi phí thuê mướn: đào tạo lại cán bộ"),
-    ("7012", "Chi hoạt động chuyên môn"),
-    ("7053", "Mua, thuê phần mềm"),
-    ("7054", "Dịch vụ công nghệ thông tin"),
-]
-LISTS = [(2017, 2025), (2026, None)]
 
 
 def upgrade() -> None:
@@ -66,15 +46,8 @@ def upgrade() -> None:
         sa.column("valid_from", sa.Integer),
         sa.column("valid_to", sa.Integer),
     )
-    op.bulk_insert(
-        codes,
-        [
-            {"kind": kind, "code": code, "label_vi": label, "valid_from": start, "valid_to": end}
-            for start, end in LISTS
-            for kind, rows in (("sector", SECTORS), ("sub_item", SUB_ITEMS))
-            for code, label in rows
-        ],
-    )
+    # The budget classification of each circular, from the files a finance officer keeps in data/.
+    op.bulk_insert(codes, reference_files.budget_codes())
 
 
 def downgrade() -> None:

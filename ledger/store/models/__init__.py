@@ -22,6 +22,8 @@ from ledger.store.models.core import (
     Unit,
     User,
 )
+from ledger.store.models.plans import CommunicationPlan, DraftComment, PlanActivity
+from ledger.store.models.report import ReceivedPackage, ReportSetting, ReportVersion, TrustedKey
 from ledger.store.models.spending import (
     COMMITMENT_KINDS,
     COMMITMENT_STATUSES,
@@ -36,6 +38,8 @@ from ledger.store.models.spending import (
     Payment,
     PressAgency,
 )
+from ledger.store.models.team import CourseParticipant, StaffAssignment, StaffMember
+from ledger.store.models.year_end import YearEndEntry, YearEndRun
 
 # Tables whose rows the audit trail must account for: entity type -> model.
 AUDITED_MODELS: dict[str, type[Base]] = {
@@ -52,6 +56,18 @@ AUDITED_MODELS: dict[str, type[Base]] = {
     "contribution": Contribution,
     "payment": Payment,
     "line_phasing": LinePhasing,
+    "draft_comment": DraftComment,
+    "communication_plan": CommunicationPlan,
+    "plan_activity": PlanActivity,
+    "staff_member": StaffMember,
+    "staff_assignment": StaffAssignment,
+    "course_participant": CourseParticipant,
+    "year_end_run": YearEndRun,
+    "year_end_entry": YearEndEntry,
+    "report_setting": ReportSetting,
+    "report_version": ReportVersion,
+    "trusted_key": TrustedKey,
+    "received_package": ReceivedPackage,
 }
 
 __all__ = [
@@ -67,7 +83,10 @@ __all__ = [
     "CONTROL_MODES",
     "Category",
     "Commitment",
+    "CommunicationPlan",
+    "DraftComment",
     "CommitmentItem",
+    "CourseParticipant",
     "Contribution",
     "FiscalYear",
     "LinePhasing",
@@ -75,14 +94,23 @@ __all__ = [
     "NAMING_CONVENTION",
     "PAYMENT_KINDS",
     "Payment",
+    "PlanActivity",
     "Policy",
     "PressAgency",
     "ROLES",
+    "ReceivedPackage",
+    "ReportSetting",
+    "ReportVersion",
     "SERVICE_TYPES",
+    "StaffAssignment",
+    "StaffMember",
     "Source",
+    "TrustedKey",
     "Stage",
     "UNIT_KINDS",
     "Unit",
     "User",
+    "YearEndEntry",
+    "YearEndRun",
     "utcnow",
 ]

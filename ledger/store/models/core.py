@@ -37,6 +37,9 @@ class Unit(Base):
     commitment_control: Mapped[str] = mapped_column(String(8), default="block")
     advance_limit_pct: Mapped[int] = mapped_column(Integer, default=50)
     xhh_control: Mapped[str] = mapped_column(String(8), default="warn")
+    # Phased control (migration 0009): off (None, the default), warn or block; left out of the audit
+    # snapshot while empty, so the events written before the column existed still match the rows.
+    phased_control: Mapped[str | None] = mapped_column(String(8), info={"audit_omit_if": None})
 
     parent: Mapped[Unit | None] = relationship(remote_side="Unit.id")
 
@@ -111,6 +114,18 @@ class Policy(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    # Its kind and timeline (migration 0008, letter 837 item 2): ``audit_omit_if`` keeps the events
+    # written before these columns existed matching the rows. Each ``*_on`` starts a fine stage
+    # (ledger.domain.policy_stages.STAGE_COLUMNS); ``large_impact``: within Decision 407's scope.
+    document_type: Mapped[str | None] = mapped_column(String(16), info={"audit_omit_if": None})
+    large_impact: Mapped[bool | None] = mapped_column(Boolean, info={"audit_omit_if": None})
+    proposed_on: Mapped[dt.date | None] = mapped_column(Date, info={"audit_omit_if": None})
+    policy_consulted_on: Mapped[dt.date | None] = mapped_column(Date, info={"audit_omit_if": None})
+    drafting_on: Mapped[dt.date | None] = mapped_column(Date, info={"audit_omit_if": None})
+    draft_consulted_on: Mapped[dt.date | None] = mapped_column(Date, info={"audit_omit_if": None})
+    submitted_on: Mapped[dt.date | None] = mapped_column(Date, info={"audit_omit_if": None})
+    issued_on: Mapped[dt.date | None] = mapped_column(Date, info={"audit_omit_if": None})
+    effective_on: Mapped[dt.date | None] = mapped_column(Date, info={"audit_omit_if": None})
 
 
 class User(Base):
@@ -157,6 +172,10 @@ class BudgetLine(Base):
     original_estimate: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
+    # The year end (migration 0009): the line of the previous year whose carry-over opened this one,
+    # and the year-end run that closed this line (no write on it after that).
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("budget_lines.id"), index=True, info={"audit_omit_if": None})
+    closed_run_id: Mapped[int | None] = mapped_column(ForeignKey("year_end_runs.id"), info={"audit_omit_if": None})
 
     unit: Mapped[Unit] = relationship()
     policy: Mapped[Policy | None] = relationship()
@@ -181,6 +200,7 @@ class Adjustment(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     transfer_key: Mapped[str | None] = mapped_column(String(36), index=True)
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("adjustments.id"), unique=True)
+    posting_token: Mapped[str | None] = mapped_column(String(36), unique=True, index=True, info={"audit_omit_if": None})  # migration 0010
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
 

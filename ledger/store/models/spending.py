@@ -8,6 +8,7 @@ import datetime as dt
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -42,6 +43,9 @@ class PressAgency(Base):
     media_type: Mapped[str] = mapped_column(String(16))
     governing_body: Mapped[str] = mapped_column(String(255), default="")
     level: Mapped[str] = mapped_column(String(8), default="central")  # central or local
+    # Deactivated (migration 0010): kept for the orders already placed, offered for no new one. NULL
+    # (every agency before the column existed) is active, and leaves older audit events matching.
+    is_active: Mapped[bool | None] = mapped_column(Boolean, info={"audit_omit_if": None})
 
 
 class Commitment(Base):
@@ -69,6 +73,9 @@ class Commitment(Base):
     start_date: Mapped[dt.date | None] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     participants: Mapped[int | None] = mapped_column(Integer)
+    # A course's topic (codes.COURSE_TOPICS), added with the communication team: left out of the audit
+    # snapshot while empty, so the events written before the column existed still match their rows.
+    topic: Mapped[str | None] = mapped_column(String(32), info={"audit_omit_if": None})
     total_value: Mapped[int] = mapped_column(BigInteger)
     value: Mapped[int] = mapped_column(BigInteger)
     final_value: Mapped[int | None] = mapped_column(BigInteger)
@@ -77,8 +84,17 @@ class Commitment(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
+    # The plan activity it carries out (migration 0008): same policy, same year (services.plans).
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("plan_activities.id"), index=True, info={"audit_omit_if": None})
+    # The commitment of the previous year whose carry-over this one goes on with (migration 0009).
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("commitments.id"), info={"audit_omit_if": None})
+    # The one-time token of the form that posted it (migration 0010, issue 10): unique, so a double
+    # click or a re-submit cannot post twice; left out of the audit snapshot while empty.
+    posting_token: Mapped[str | None] = mapped_column(String(36), unique=True, index=True, info={"audit_omit_if": None})
+    # Why it was cancelled or closed out (migration 0010): kept with the row and so in the trail.
+    status_reason: Mapped[str | None] = mapped_column(Text, info={"audit_omit_if": None})
 
-    line: Mapped[BudgetLine] = relationship()
+    line: Mapped[BudgetLine] = relationship(foreign_keys=[line_id])
     press_agency: Mapped[PressAgency | None] = relationship()
     policy: Mapped[Policy | None] = relationship()
 
@@ -88,6 +104,7 @@ class Commitment(Base):
         CheckConstraint("status in ('draft','signed','closed','cancelled')", name="status"),
         Index("ix_commitments_year_status", "year", "status"),
         Index("ix_commitments_year_line", "year", "line_id"),
+        Index("ix_commitments_kind_end_date", "kind", "end_date"),  # coverage: the courses that ended in a window
     )
 
 
@@ -117,6 +134,7 @@ class Acceptance(Base):
     accepted_value: Mapped[int] = mapped_column(BigInteger)
     evidence: Mapped[str] = mapped_column(Text, default="")
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("acceptances.id"), unique=True)
+    posting_token: Mapped[str | None] = mapped_column(String(36), unique=True, index=True, info={"audit_omit_if": None})  # migration 0010
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
 
@@ -135,6 +153,7 @@ class Contribution(Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     note: Mapped[str] = mapped_column(Text, default="")  # for a reversal: why
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("contributions.id"), unique=True)
+    posting_token: Mapped[str | None] = mapped_column(String(36), unique=True, index=True, info={"audit_omit_if": None})  # migration 0010
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
 
@@ -157,6 +176,7 @@ class Payment(Base):
     excess_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     note: Mapped[str] = mapped_column(Text, default="")  # for a reversal: why
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"), unique=True)
+    posting_token: Mapped[str | None] = mapped_column(String(36), unique=True, index=True, info={"audit_omit_if": None})  # migration 0010
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(String(64))
 
