@@ -111,6 +111,33 @@ def measure(url: str, runs: int) -> dict[str, list[float]]:
     return times
 
 
+def report_lines(label: str, times: dict[str, list[float]]) -> list[str]:
+    lines = []
+    for name, values in times.items():
+        median = statistics.median(values)
+        verdict = "within" if median <= TARGET_S else "OVER"
+        lines.append(f"{label} ui {name:<16} median {median:.3f} s over {len(values)} runs (max {max(values):.3f} s) – {verdict} the {TARGET_S:.0f} s target")
+    return lines
+
+
+def measure_ui(db_path: Path, n: int) -> list[str]:
+    """For bench/run.py: the same clicks on a copy of the scale ledger (the clicks post entries)."""
+    import shutil
+
+    if n > 100_000:
+        return [f"N={n} ui: measured up to N=100000 (the issue's scale)"]
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "ui.db"
+        shutil.copyfile(db_path, copy)
+        return report_lines(f"N={n}", measure(f"sqlite:///{copy}", 5))
+
+
+def once_ui_demo() -> list[str]:
+    """For bench/run.py: the clicks on a fresh small demo ledger."""
+    with tempfile.TemporaryDirectory() as folder:
+        return report_lines("demo", measure(_demo_url(Path(folder)), 5))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)

@@ -34,7 +34,7 @@ def chromium_path() -> str | None:
 
 
 # One chromium per test process: playwright's sync API allows one instance per thread, and the
-# ``browser`` fixture of tests/test_browser.py is imported by other test modules, each import being a
+# ``browser`` fixture of tests/browser/test_browser.py is imported by other test modules, each import being a
 # fixture of its own. They all share this one (the last to finish closes it).
 _SHARED: dict = {"users": 0, "playwright": None, "browser": None}
 

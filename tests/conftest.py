@@ -19,8 +19,14 @@ import pytest
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(TESTS))
+# The tests mirror the code's layout (tests/domain, store, services, reports, excel, demo, pages,
+# browser); a test module may reuse another's helpers or fixtures by its (unique) name, whichever
+# folder is collected first.
+for folder in sorted(path for path in TESTS.iterdir() if path.is_dir() and path.name.isidentifier()):
+    sys.path.append(str(folder))
 
 from pgserver import PostgresServer, find_bin_dir  # noqa: E402
 

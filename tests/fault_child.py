@@ -1,4 +1,4 @@
-"""A child process for tests/test_faults.py: starts a write (a payment or a workbook import) or an
+"""A child process for tests/store/test_faults.py: starts a write (a payment or a workbook import) or an
 export through the ledger's services, stops in the middle of it holding its transaction open, says
 "HOLDING" on stdout, and waits to be killed (SIGKILL) by the test.
 

@@ -21,7 +21,7 @@ from ledger import i18n
 from ledger.domain import codes
 from ledger.domain.errors import problem
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*(ROOT / "ledger").rglob("*.py"), *(ROOT / "pages").rglob("*.py"), ROOT / "streamlit_app.py"])
 KEY = re.compile(r"[a-z][a-z_]*\.[A-Za-z0-9_]+")
 KEY_PREFIX = re.compile(r"[a-z][a-z_]*\.[A-Za-z0-9_]*")

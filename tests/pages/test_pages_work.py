@@ -2,7 +2,7 @@
 Streamlit's AppTest, on SQLite and PostgreSQL.
 
 What a screen shows is checked against SQL written in the tests (the dashboard's headline against
-the same independent queries as tests/test_dashboard.py); what a screen writes is checked in the
+the same independent queries as tests/reports/test_dashboard.py); what a screen writes is checked in the
 database; a refused input shows the service's sentence and writes nothing.
 """
 

@@ -30,7 +30,7 @@ def replicas(demo_url, tmp_path):
 
 def in_a_browser(scenario, timeout: float = 300) -> None:
     """Run ``scenario(chromium)`` with a chromium of its own, in a thread of its own: playwright's sync
-    API allows one instance per thread, and the session may already hold one (tests/test_browser.py)."""
+    API allows one instance per thread, and the session may already hold one (tests/browser/test_browser.py)."""
     executable = chromium_path()
     if executable is None:
         missing("Debian chromium (apt-get install chromium)")

@@ -28,7 +28,7 @@ from ledger.store.db import Database
 from ledger.store.models import AUDITED_MODELS, AuditEvent
 from ledger.store.verify import verify
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def tamper(url: str, sql: str, **params) -> int:
