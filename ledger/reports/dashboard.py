@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import BigInteger, case, cast, extract, func, select
 from sqlalchemy.orm import Session
 
-from ledger.domain import rules
+from ledger.domain import codes, rules
 from ledger.domain.errors import Problem, ValidationError, problem
 from ledger.reports.coverage import course_participants_expression
 from ledger.store.access import Actor, scope_unit_ids, subtree
@@ -373,7 +373,8 @@ def press_orders(session: Session, sel: Selection, top: int = TOP_AGENCIES) -> d
             if column.table is Policy.__table__:
                 query = query.outerjoin(Policy, Policy.id == Commitment.policy_id)
                 break
-        return list(session.execute(query.where(*base).group_by(*columns)))
+        # Ordered, so that equal amounts keep one order on every backend (PostgreSQL groups by hash).
+        return list(session.execute(query.where(*base).group_by(*columns).order_by(*columns)))
 
     agencies = sorted(
         ({"code": c, "name": n, "amount": int(a or 0), "orders": k} for c, n, a, k in grouped(PressAgency.code, PressAgency.name)),
@@ -391,7 +392,10 @@ def press_orders(session: Session, sel: Selection, top: int = TOP_AGENCIES) -> d
         "top_five_share": None if not total else round(top_five * 100 / total, 1),
         "media": sorted(({"code": m, "amount": int(a or 0), "orders": k} for m, a, k in grouped(PressAgency.media_type)), key=lambda r: -r["amount"]),
         "policy": sorted(({"code": p, "name": n, "amount": int(a or 0), "orders": k} for p, n, a, k in grouped(Policy.code, Policy.name)), key=lambda r: -r["amount"]),
-        "stage": [{"code": s, "amount": int(a or 0), "orders": k} for s, a, k in grouped(Commitment.stage_code)],
+        "stage": sorted(
+            ({"code": s, "amount": int(a or 0), "orders": k} for s, a, k in grouped(Commitment.stage_code)),
+            key=lambda r: list(codes.STAGES).index(r["code"]) if r["code"] in codes.STAGES else len(codes.STAGES),
+        ),
     }
 
 
@@ -411,6 +415,7 @@ def it_services(session: Session, sel: Selection) -> list[dict[str, Any]]:
         .join(BudgetLine, BudgetLine.id == Commitment.line_id)
         .where(*_commitment_base(sel, "it_service"))
         .group_by(Commitment.service_type, Commitment.stage_code)
+        .order_by(Commitment.service_type, Commitment.stage_code)
     )
     return [{"service_type": s, "stage": g, "contracts": int(n), "amount": int(a or 0)} for s, g, n, a in session.execute(query)]
 
