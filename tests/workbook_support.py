@@ -15,7 +15,7 @@ from ledger.store.db import Database
 
 # Vietnamese headers exactly as the spec writes them (the Budget lines sheet, the one most tests use).
 LINE_HEADERS = ["Mã dòng", "Năm", "Mã đơn vị", "Nội dung", "Nhóm chi", "Nguồn", "Loại-Khoản", "Tiểu mục", "Chính sách", "Dự toán giao"]
-YEAR_END_HEADERS = ["Chuyển nguồn", "Hủy dự toán", "Chuyển từ dòng"]  # computed by the extract (issue 14)
+YEAR_END_HEADERS = ["Chuyển nguồn", "Hủy dự toán", "Chuyển từ dòng"]  # written by the extract (issue 14); only the last is read on import
 SKIPPED_IN_ROUND_TRIP = ("Thông tin", "Nhật ký")  # the About sheet and the audit log naturally differ
 
 

@@ -115,11 +115,11 @@ LINES = Sheet("lines", "Dự toán", "Budget lines", (
     C("sub_item", "Tiểu mục", "Sub-item", width=9),
     C("policy", "Chính sách", "Policy", width=14),
     C("estimate", "Dự toán giao", "Original estimate", AMOUNT, required=True, width=18),
-    # The year end (issue 14), written by the extract: what the year-end run carried over and cancelled,
-    # and the previous year's line whose carry-over opened this one.
+    # The year end (issue 14), written by the extract: what the year-end run carried over and cancelled
+    # (ignored on import), and the previous year's line whose carry-over opened this one (read on import).
     C("carried", "Chuyển nguồn", "Carried over", COMPUTED, extra=True, width=18, number=True),
     C("cancelled", "Hủy dự toán", "Cancelled", COMPUTED, extra=True, width=18, number=True),
-    C("carried_from", "Chuyển từ dòng", "Carried from", COMPUTED, extra=True, width=16),
+    C("carried_from", "Chuyển từ dòng", "Carried from", extra=True, width=16),
 ), amount="estimate")
 ADJUSTMENTS = Sheet("adjustments", "Điều chỉnh", "Adjustments", (
     C("line", "Mã dòng", "Line code", required=True, width=16),

@@ -91,11 +91,13 @@ class Known:
     def lines(self, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Any]:
         keys = set(keys)
         years = sorted({year for year, _code in keys})
+        origin = aliased(BudgetLine)  # the line of the previous year it was carried from (Chuyển từ dòng)
         rows = _chunked(self.session, lambda chunk: select(
             BudgetLine.id, BudgetLine.year, BudgetLine.code, BudgetLine.unit_id, Unit.code.label("unit"), BudgetLine.description,
             BudgetLine.category_code, BudgetLine.source_code, BudgetLine.sector_code, BudgetLine.sub_item,
-            Policy.code.label("policy"), BudgetLine.original_estimate,
+            Policy.code.label("policy"), BudgetLine.original_estimate, origin.code.label("carried_from"),
         ).join(Unit, Unit.id == BudgetLine.unit_id).outerjoin(Policy, Policy.id == BudgetLine.policy_id)
+            .outerjoin(origin, origin.id == BudgetLine.carried_from_id)
             .where(BudgetLine.code.in_(chunk), BudgetLine.year.in_(years)), (code for _year, code in keys))
         return {(r.year, r.code): r for r in rows if (r.year, r.code) in keys}
 

@@ -31,7 +31,8 @@ from ledger.services.reference import (
 UNIT_FIELDS = {"code": "code", "name": "name", "kind": "kind", "parent_code": "parent", "chapter_code": "chapter",
                "commitment_control": "control", "advance_limit_pct": "advance", "xhh_control": "xhh_control"}
 LINE_FIELDS = {"code": "code", "year": "year", "unit_code": "unit", "description": "description", "category": "category",
-               "source": "source", "sector_code": "sector", "sub_item": "sub_item", "policy_code": "policy", "original_estimate": "estimate"}
+               "source": "source", "sector_code": "sector", "sub_item": "sub_item", "policy_code": "policy", "original_estimate": "estimate",
+               "carried_from": "carried_from"}
 ADJUSTMENT_FIELDS = {"amount": "amount", "date": "date", "decision_no": "decision", "reason": "reason", "year": "year",
                      "line": "line", "to_line": "line", "transfer_key": "transfer"}
 
@@ -196,6 +197,7 @@ class BudgetPlanning(Planning):
                     ("category", v.get("category"), existing.category_code), ("source", v.get("source"), existing.source_code),
                     ("sector", v.get("sector"), existing.sector_code), ("sub_item", v.get("sub_item"), existing.sub_item),
                     ("policy", v.get("policy"), existing.policy), ("estimate", v.get("estimate"), existing.original_estimate),
+                    ("carried_from", v.get("carried_from"), existing.carried_from),
                 ]):
                     self.failed.add(("line", key))
                 else:
@@ -203,11 +205,12 @@ class BudgetPlanning(Planning):
                 continue
             data = {"code": v["code"], "year": v["year"], "unit_code": v["unit"], "description": v["description"],
                     "category": v["category"], "source": v["source"], "sector_code": v.get("sector"), "sub_item": v.get("sub_item"),
-                    "policy_code": v.get("policy"), "original_estimate": v["estimate"]}
+                    "policy_code": v.get("policy"), "original_estimate": v["estimate"], "carried_from": v.get("carried_from")}
             self.new_lines.add(key)
+            origin = ("line", (v["year"] - 1, v["carried_from"])) if v.get("carried_from") else None
             self.emit("budget", Command(
                 sheet, row, lambda c, data=data: add_line_in(c.session, c.actor, **data), LINE_FIELDS,
-                needs=(("unit", v.get("unit")), ("policy", v.get("policy")), ("year", v["year"])), gives=(("line", key),),
+                needs=(("unit", v.get("unit")), ("policy", v.get("policy")), ("year", v["year"]), *((origin,) if origin else ())), gives=(("line", key),),
                 counts=[(sheet, row, v, shown)], done=self.remember("line", key),
             ))
 

@@ -103,6 +103,8 @@ def write_template(target: str | os.PathLike | IO[bytes]) -> None:
                 notes.append("Bút toán đảo: ghi số chứng từ/biên bản gốc (Điều chỉnh: số dòng của bút toán gốc trên trang này).")
             if column.key == "transfer":
                 notes.append("Điều chuyển: hai dòng (âm và dương) cùng một mã.")
+            if column.key == "carried_from":
+                notes.append("Mã dòng năm trước (cùng đơn vị) mà phần chuyển nguồn đã mở dòng này.")
             guide.write_string(row, 3, " ".join(notes), wrap)
     row += 2
     guide.write_string(row, 0, "Bảng mã / Codes", bold)

@@ -82,7 +82,8 @@ def _open_year(session: Session, found: Problems, year: int | None, field: str =
 
 def add_line(db: Database, actor: Actor, **data: Any) -> BudgetLine:
     """Record a new budget line. Fields: code, year, unit_code, description, category, source,
-    sector_code, sub_item, policy_code, original_estimate."""
+    sector_code, sub_item, policy_code, original_estimate, and optionally carried_from (the code of
+    the line of the previous year, same unit, whose carry-over opened this one)."""
     with db.write() as session:
         return add_line_in(session, actor, **data)
 
@@ -120,6 +121,7 @@ def add_line_in(session: Session, actor: Actor, **data: Any) -> BudgetLine:
             found.append(problem("sub_item.unknown", "sub_item", value=sub_item, year=year))
     policy = policy_named(session, found, data.get("policy_code"))
     estimate = found.amount(data.get("original_estimate"), "original_estimate")
+    origin = _carried_from(session, found, data.get("carried_from"), year, unit)
     if code and year and find_line(session, year, code):
         found.append(problem("line.exists", "code", code=code, year=year))
     # Permission problems come first and alone: no point listing field errors to someone who may not write.
@@ -140,10 +142,24 @@ def add_line_in(session: Session, actor: Actor, **data: Any) -> BudgetLine:
         policy_id=policy.id if policy else None,
         original_estimate=estimate,
         created_by=actor.username,
+        carried_from_id=origin.id if origin else None,
     )
     session.add(line)
     audit.record_change(session, actor.username, "budget_line.create", line, None)
     return line
+
+
+def _carried_from(session: Session, found: Problems, value: Any, year: int | None, unit: Any) -> BudgetLine | None:
+    """The line of ``year`` − 1 and the same unit that ``value`` (a line code) names, or None (blank);
+    a code naming no such line is a problem (no statement when blank)."""
+    origin_code = str(value or "").strip()
+    if not origin_code or year is None:
+        return None
+    origin = find_line(session, year - 1, origin_code)
+    if origin is None or unit is None or origin.unit_id != unit.id:
+        found.append(problem("line.carried_from_unknown", "carried_from", value=origin_code, year=year - 1, unit=unit.code if unit else "—"))
+        return None
+    return origin
 
 
 def require_writer_any(session: Session, actor: Actor) -> None:

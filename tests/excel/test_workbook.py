@@ -722,3 +722,84 @@ def test_the_screen_previews_lists_problems_and_posts_on_confirmation(screen_db)
     assert not at.exception
     assert "Đã ghi sổ: 2 dòng mới, 0 dòng đã có (bỏ qua)." in [s.value for s in at.success]
     assert sql(screen_db, "SELECT COUNT(*) FROM budget_lines WHERE code LIKE 'BYT-TT-26-S%'") == 2
+
+
+# --- 7. the year end's columns (issue 14): Chuyển từ dòng is read on import ----------------------------------
+
+def _without_year_end_figures(sheets: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """The sheets with the Budget lines' Chuyển nguồn / Hủy dự toán blanked: they are the year-end
+    run's entries, which no sheet imports (the run is not replayed), so they cannot come back."""
+    header = list(sheets["Dự toán"][0])
+    drop = {header.index(name) for name in YEAR_END_HEADERS[:2]}
+    lines = [tuple(None if i in drop else cell for i, cell in enumerate(row)) if n else row for n, row in enumerate(sheets["Dự toán"])]
+    return {**sheets, "Dự toán": lines}
+
+
+def test_round_trip_after_the_year_end_keeps_carried_from(db, templates, backend, tmp_path):
+    from ledger.demo.small import load_demo
+    from ledger.store.db import Database
+
+    load_demo(db, password="demo", year_end=True)
+    first = export(db, SYSTEM, tmp_path, "first.xlsx", year=None)
+    header = values(first, "Dự toán")[0]
+    origin_at = header.index("Chuyển từ dòng")
+    carried = [row for row in values(first, "Dự toán")[1:] if row[origin_at]]
+    assert carried, "the demo's year end opened no line"
+    target = Database(templates.fresh_url(backend, demo=False))
+    try:
+        result = import_workbook(target, SYSTEM, first)
+        assert result.written, problems_of(result)[:10]
+        second = export(target, SYSTEM, tmp_path, "second.xlsx", year=None)
+        before, after = all_sheets(first), all_sheets(second)
+        assert list(before) == list(after)
+        assert [row[origin_at] for row in after["Dự toán"]] == [row[origin_at] for row in before["Dự toán"]]
+        carried_at = header.index("Chuyển nguồn")
+        assert any(row[carried_at] for row in before["Dự toán"][1:])  # the run's figures, in the first extract only
+        assert not any(row[carried_at] for row in after["Dự toán"][1:])  # (no sheet brings the run's entries back)
+        before, after = _without_year_end_figures(before), _without_year_end_figures(after)
+        assert before["Dự toán"] == after["Dự toán"]
+        for name in before:
+            assert before[name] == after[name], name
+        assert sql(target, "SELECT count(*) FROM budget_lines WHERE carried_from_id IS NOT NULL") == len(carried)
+        assert sql(target, "SELECT count(*) FROM budget_lines l JOIN budget_lines o ON o.id = l.carried_from_id "
+                           "WHERE o.year <> l.year - 1 OR o.unit_id <> l.unit_id") == 0
+        again = import_workbook(target, SYSTEM, first)
+        assert again.ok and again.new == 0, problems_of(again)[:10]
+        # A line already there compares its origin too: naming another one is a difference, not a change.
+        moved = [list(row) for row in values(first, "Dự toán")]
+        at = next(n for n, row in enumerate(moved) if n and row[origin_at])
+        moved[at][origin_at] = "KHAC-DONG"
+        refused_file = import_workbook(target, SYSTEM, build({"Dự toán": [moved[0], moved[at]]}))
+        assert keys_of(refused_file) == ["xl.differs"] and problems_of(refused_file)[0][4] == "KHAC-DONG"
+    finally:
+        target.dispose()
+
+
+def test_carried_from_naming_no_line_of_the_previous_year_and_unit_is_a_located_problem(demo_db, actors):
+    officer = actors["officer"]
+    header = [*LINE_HEADERS, "Chuyển từ dòng"]
+    row = ["BYT-TT-26-CF{}", 2026, "BYT-TT", "Chuyển nguồn", "BAO_CHI", "NSNN", None, None, None, 10_000_000]
+    with demo_db.read() as session:
+        from sqlalchemy import select
+
+        from ledger.store.models import BudgetLine, Unit
+        own = session.scalars(select(BudgetLine.code).join(Unit, Unit.id == BudgetLine.unit_id)
+                              .where(BudgetLine.year == 2025, Unit.code == "BYT-TT").order_by(BudgetLine.code)).first()
+        other = session.scalars(select(BudgetLine.code).join(Unit, Unit.id == BudgetLine.unit_id)
+                                .where(BudgetLine.year == 2025, Unit.code != "BYT-TT").order_by(BudgetLine.code)).first()
+        this_year = session.scalars(select(BudgetLine.code).where(BudgetLine.year == 2026).order_by(BudgetLine.code)).first()
+    assert own and other and this_year
+    rows = [[c.format(n) if isinstance(c, str) else c for c in row] + [origin] for n, origin in enumerate(["NO-SUCH-LINE", other, this_year])]
+    result = import_workbook(demo_db, officer, build({"Dự toán": [header, *rows]}))
+    assert not result.written
+    found = problems_of(result, "en")
+    assert [(p[0], p[1], p[2], p[4]) for p in found] == [
+        ("Dự toán", 2, "Chuyển từ dòng", "NO-SUCH-LINE"),
+        ("Dự toán", 3, "Chuyển từ dòng", other),
+        ("Dự toán", 4, "Chuyển từ dòng", this_year),
+    ], found
+    assert all("no line" in p[3] and "2025" in p[3] for p in found)
+    assert keys_of(result) == ["line.carried_from_unknown"] * 3
+    good = import_workbook(demo_db, officer, build({"Dự toán": [header, [*[c.format(9) if isinstance(c, str) else c for c in row], own]]}))
+    assert good.written, problems_of(good)
+    assert sql(demo_db, "SELECT o.code FROM budget_lines l JOIN budget_lines o ON o.id = l.carried_from_id WHERE l.code = 'BYT-TT-26-CF9'") == own

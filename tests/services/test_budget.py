@@ -191,6 +191,19 @@ def test_duplicate_code_in_a_year_refused_but_other_year_accepted(demo_db, actor
     assert keys(error) == {"line.exists"}
 
 
+def test_a_line_records_the_line_of_the_previous_year_it_was_carried_from(demo_db, actors, lines):
+    officer = actors["officer"]
+    line = add_line(demo_db, officer, **new_line(code="TT-26-CF", carried_from=" TT-25-A "))
+    assert scalar(demo_db, "SELECT carried_from_id FROM budget_lines WHERE id = :id", id=line.id) == lines["TT-25-A"]
+    plain = add_line(demo_db, officer, **new_line(code="TT-26-NC", carried_from=""))
+    assert scalar(demo_db, "SELECT carried_from_id FROM budget_lines WHERE id = :id", id=plain.id) is None
+    hni_code = scalar(demo_db, "SELECT code FROM budget_lines WHERE id = :id", id=lines["HNI"])
+    for origin in ("KHONG-CO", "TT-26-A", hni_code):  # no such line; a line of 2026 itself; a line of another unit
+        error = refused(demo_db, ValidationError, add_line, demo_db, officer, **new_line(code="TT-26-CF2", carried_from=origin))
+        assert keys(error) == {"line.carried_from_unknown"} and fields(error) == {"carried_from"}
+        assert origin in error.messages("vi")[0] and "2025" in error.messages("en")[0]
+
+
 def test_unknown_category_or_source_refused(demo_db, actors):
     for field, value in [
         ("category", "QUANG_CAO"),
