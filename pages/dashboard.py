@@ -35,7 +35,8 @@ units = units_for(db, current)
 unit_labels = {u.code: unit_label(u) for u in units}
 policies = policies_for(db, current)
 
-cols = st.columns([1, 2, 1, 1, 2, 1])
+# The money-unit box is wide enough for "triệu đồng" at 1366 px (issue 10: it read "triệu đồr").
+cols = st.columns([1, 2, 1.2, 1.2, 2, 1.5])
 with cols[0]:
     year = select_year(db, key="d_year")
 with cols[1]:
@@ -146,10 +147,11 @@ a, b = st.columns(2)
 with a:
     st.subheader(t("ui.d_training"))
     tr = data["training"]
-    m = st.columns(3)
+    m = st.columns([1, 1, 2])  # the cost per participant, in đồng, needs the room of the other two
     m[0].metric(t("ui.d_courses"), f"{tr['courses']:,}".replace(",", "."))
     m[1].metric(t("ui.d_participants"), f"{tr['participants']:,}".replace(",", "."))
-    m[2].metric(t("ui.d_cost_per_participant"), format_vnd(tr["cost_per_participant"]) if tr["cost_per_participant"] is not None else "–")
+    m[2].metric(t("ui.d_cost_per_participant"), format_vnd(tr["cost_per_participant"]) if tr["cost_per_participant"] is not None else "–",
+                help=t("ui.d_help_cost_per_participant"))
 with b:
     st.subheader(t("ui.d_it"))
     if data["it"]:

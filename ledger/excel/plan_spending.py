@@ -199,9 +199,11 @@ class Planner(BudgetPlanning):
             return
         when = v.get("signed_on") or signed_on
         if current == "DU_THAO" and target in ("DA_KY", "DA_THANH_LY"):
-            when = when or min(max(clock.today(), dt.date(key[0], 1, 1)), dt.date(key[0], 12, 31))  # the service's default
+            # A course or IT contract (no "Ngày ký" in the spec) is signed on its start date, never on the day of the import.
+            when = when or _within(v.get("start"), key[0]) or _within(clock.today(), key[0])
+            signs_on = when
             self.signing[key] = self.emit("money", Command(
-                sheet, row, lambda c: commitments.sign.in_session(c.session, c.actor, c.ids[commitment], v.get("signed_on")), fields,
+                sheet, row, lambda c: commitments.sign.in_session(c.session, c.actor, c.ids[commitment], signs_on), fields,
                 needs=(commitment,), gives=(("signed", key),), order=(when, SIGN), quiet=True, line=self.line_of[key],
             ))
         if target == "DA_THANH_LY":
@@ -354,6 +356,11 @@ class Planner(BudgetPlanning):
             self.planned[(kind, key)] = command
             if ckey is not None:
                 self.activity[ckey].append(command)
+
+
+def _within(day: dt.date | None, year: int) -> dt.date | None:
+    """The day, brought inside the commitment's year."""
+    return None if day is None else min(max(day, dt.date(year, 1, 1)), dt.date(year, 12, 31))
 
 
 def _create(c: Context, kind: str, v: dict[str, Any], common: dict[str, Any], items: list[dict[str, Any]]) -> Any:

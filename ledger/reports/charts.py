@@ -2,7 +2,9 @@
 
 Amounts stay int đồng until here; they become floats in the chosen scale (triệu/tỷ đồng, named in
 the axis title) only at the plotly boundary. Each bar carries ``customdata`` = (dimension, key,
-measure) so that a selection on the chart can be drilled down to its rows.
+measure) so that a selection on the chart can be drilled down to its rows. Long names (policies,
+agencies, categories) are shortened to ``LABEL_LIMIT`` characters on the axis, with the full name in
+the hover text, so that they never squeeze the bars to a sliver.
 """
 
 from __future__ import annotations
@@ -16,6 +18,23 @@ from ledger.i18n import t
 
 SCALES = {"trieu": 1_000_000, "ty": 1_000_000_000}
 MEASURE_COLORS = {"allocated": "#9fb3c8", "committed": "#e0a458", "paid": "#b3261e"}
+LABEL_LIMIT = 40  # characters of a category label on an axis; the hover text holds the full name
+
+
+def short_labels(names: list[str], limit: int = LABEL_LIMIT) -> list[str]:
+    """Each name cut to ``limit`` characters with "…"; distinct names stay distinct on the axis
+    (plotly merges equal category labels into one bar)."""
+    shown: list[str] = []
+    for name in names:
+        text = " ".join(str(name).split())
+        label = text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+        number = 2
+        while label in shown:
+            tail = f"… ({number})"
+            label = text[: limit - len(tail)].rstrip() + tail
+            number += 1
+        shown.append(label)
+    return shown
 
 
 def _scaled(amount: int, scale: str) -> float:
@@ -35,6 +54,9 @@ def _layout(fig: go.Figure, scale: str, lang: str, *, horizontal: bool = False, 
         separators=",.",  # Vietnamese: decimal comma, thousands dot
         clickmode="event+select",
     )
+    # The label margins grow with the (shortened) names instead of cutting them or squeezing the bars.
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     # Thousands grouped the Vietnamese way on the value axis: 1.200, not 1200.
     if horizontal:
         fig.update_xaxes(title=axis_title(scale, lang), tickformat=",~f")
@@ -45,7 +67,8 @@ def _layout(fig: go.Figure, scale: str, lang: str, *, horizontal: bool = False, 
 
 def plan_vs_actual(rows: list[dict[str, Any]], dimension: str, scale: str, lang: str, *, label_key: str | None = None) -> go.Figure:
     """Grouped bars of allocated / committed / paid for each row (category, source or unit)."""
-    labels = [r[label_key] if label_key else r.get(f"label_{lang}") or r["code"] for r in rows]
+    names = [str(r[label_key] if label_key else r.get(f"label_{lang}") or r["code"]) for r in rows]
+    labels = short_labels(names)
     fig = go.Figure()
     for measure in ("allocated", "committed", "paid"):
         fig.add_bar(
@@ -54,7 +77,8 @@ def plan_vs_actual(rows: list[dict[str, Any]], dimension: str, scale: str, lang:
             y=[_scaled(r[measure], scale) for r in rows],
             marker_color=MEASURE_COLORS[measure],
             customdata=[[dimension, r["code"], measure] for r in rows],
-            hovertemplate="%{x}<br>%{y:,.1f} " + axis_title(scale, lang) + "<extra>" + t(f"chart.{measure}", lang) + "</extra>",
+            hovertext=names,
+            hovertemplate="%{hovertext}<br>%{y:,.1f} " + axis_title(scale, lang) + "<extra>" + t(f"chart.{measure}", lang) + "</extra>",
         )
     return _layout(fig, scale, lang)
 
@@ -79,20 +103,21 @@ def monthly_curve(rows: list[dict[str, Any]], scale: str, lang: str) -> go.Figur
 def ranked_bars(rows: list[dict[str, Any]], dimension: str, scale: str, lang: str, *, label: str = "name", measure: str = "committed") -> go.Figure:
     """Horizontal bars, largest on top (press agencies, policies, media types)."""
     ordered = list(reversed(rows))
-    labels = []
+    names = []
     for r in ordered:
         if r.get("others"):
-            labels.append(t("chart.others", lang, n=r["others"]))
+            names.append(t("chart.others", lang, n=r["others"]))
         else:
-            labels.append(r.get(label) or r.get("code") or t("chart.none", lang))
+            names.append(str(r.get(label) or r.get("code") or t("chart.none", lang)))
     fig = go.Figure(
         go.Bar(
             x=[_scaled(r["amount"], scale) for r in ordered],
-            y=labels,
+            y=short_labels(names),
             orientation="h",
             marker_color=MEASURE_COLORS["committed"],
             customdata=[[dimension, r.get("code"), measure] for r in ordered],
-            hovertemplate="%{y}<br>%{x:,.1f} " + axis_title(scale, lang) + "<extra></extra>",
+            hovertext=names,
+            hovertemplate="%{hovertext}<br>%{x:,.1f} " + axis_title(scale, lang) + "<extra></extra>",
         )
     )
     return _layout(fig, scale, lang, horizontal=True, height=max(240, 28 * len(rows) + 80))

@@ -803,3 +803,20 @@ def test_carried_from_naming_no_line_of_the_previous_year_and_unit_is_a_located_
     good = import_workbook(demo_db, officer, build({"Dự toán": [header, [*[c.format(9) if isinstance(c, str) else c for c in row], own]]}))
     assert good.written, problems_of(good)
     assert sql(demo_db, "SELECT o.code FROM budget_lines l JOIN budget_lines o ON o.id = l.carried_from_id WHERE l.code = 'BYT-TT-26-CF9'") == own
+
+
+def test_a_course_without_a_signing_date_is_signed_on_its_start_date_not_on_the_day_of_the_import(demo_db, actors, tmp_path, monkeypatch):
+    """Issue 10: the Training sheet has no "Ngày ký"; signing it on the import day refused every earlier acceptance."""
+    monkeypatch.setenv("LEDGER_TODAY", "20/11/2026")
+    template = tmp_path / "template.xlsx"
+    write_template(template)
+    book = openpyxl.load_workbook(template)
+    book["Dự toán"].append(line_row("BYT-TT-26-T9", description="Đào tạo kỹ năng phát ngôn", category="DAO_TAO", estimate=100_000_000))
+    book["Đào tạo"].append(["KH-X-09", 2026, "BYT-TT-26-T9", "Tập huấn phát ngôn", "10/03/2026", "12/03/2026", 30, 40_000_000])
+    book["Nghiệm thu"].append(["NT-X-09", "KH-X-09", "20/04/2026", 40_000_000, "Biên bản nghiệm thu khóa học"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = import_workbook(demo_db, actors["officer"], buffer.getvalue())
+    assert result.written, problems_of(result)
+    assert sql(demo_db, "SELECT signed_on FROM commitments WHERE reference = 'KH-X-09'") in (dt.date(2026, 3, 10), "2026-03-10")
+    assert sql(demo_db, "SELECT COUNT(*) FROM acceptances a JOIN commitments c ON c.id = a.commitment_id WHERE c.reference = 'KH-X-09'") == 1
