@@ -7,9 +7,12 @@ The press authority's scripts and the tests use it; every sentence comes from th
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
+from ledger.domain.errors import ValidationError
+from ledger.domain.formatting import parse_date
 from ledger.excel.cli import _actor
 from ledger.i18n import t
 from ledger.store.db import Database
@@ -26,6 +29,8 @@ def add_commands(commands) -> None:
     build.add_argument("--docx", type=Path)
     build.add_argument("--xlsx", type=Path)
     build.add_argument("--pdf", type=Path)
+    build.add_argument("--from", dest="date_from", metavar="DD/MM/YYYY", help="first day of a range inside the year (with --to)")
+    build.add_argument("--to", dest="date_to", metavar="DD/MM/YYYY", help="last day of the range (figures as of that day)")
     build.add_argument("--submitted", action="store_true", help="the latest submitted version instead of the live draft")
     build.add_argument("--as", dest="as_user", metavar="USER")
     submit = sub.add_parser("submit", help="freeze the unit's figures as a submitted version (a leader of the unit)")
@@ -66,6 +71,16 @@ def show_key(lang: str, *, pem: bool = True) -> None:
     print(t("report.cli.fingerprint", lang, fingerprint=signing.fingerprint(key.public_key())))
 
 
+def _date(text: str | None, field: str) -> dt.date | None:
+    """A --from/--to value (dd/mm/yyyy), None when not given; refused with a sentence when unreadable."""
+    if text is None:
+        return None
+    value, found = parse_date(text, field=field)
+    if found is not None:
+        raise ValidationError(found)
+    return value
+
+
 def run(args: argparse.Namespace, db: Database, lang: str) -> int:
     if args.command == "keys":
         if args.keys_command == "show":
@@ -81,7 +96,8 @@ def run(args: argparse.Namespace, db: Database, lang: str) -> int:
 
     actor = _actor(db, args.as_user)
     if args.report_command == "build":
-        rep = files.load(db, actor, args.unit, args.year, submitted=args.submitted)
+        rep = files.load(db, actor, args.unit, args.year, submitted=args.submitted,
+                         date_from=_date(args.date_from, "date_from"), date_to=_date(args.date_to, "date_to"))
         wrote = []
         for path, make in ((args.docx, files.docx_bytes), (args.xlsx, files.xlsx_bytes)):
             if path:

@@ -58,6 +58,8 @@ def settings_form(db, current, rep) -> None:
 def downloads(rep, key: str) -> None:
     """The three files, made only when the button is pressed (deferred data)."""
     name = f"bao-cao-{rep.unit_code}-{rep.year}" + (f"-v{rep.versions[-1].version}" if rep.frozen else "")
+    if rep.period:
+        name += f"-{rep.period[0]:%d%m}-{rep.period[1]:%d%m}"
     c1, c2, c3 = st.columns(3)
     c1.download_button(t("ui.rp_download_docx"), data=lambda: files.docx_bytes(rep), file_name=f"{name}.docx", mime=DOCX, key=f"{key}_docx", on_click="ignore")
     c2.download_button(t("ui.rp_download_xlsx"), data=lambda: files.xlsx_bytes(rep), file_name=f"{name}-phu-luc.xlsx", mime=XLSX, key=f"{key}_xlsx", on_click="ignore")
@@ -102,15 +104,23 @@ if current.role == "admin":
         st.metric(t("ui.rp_fingerprint"), signing.fingerprint(key.public_key()))
         st.code(signing.public_pem(key), language=None)
     st.stop()
-c1, c2 = st.columns([1, 3])
+c1, c2, c3, c4 = st.columns([1, 3, 1, 1])
 with c1:
     year = select_year(db, "rp_year")
 units = units_for(db, current)
 unit = c2.selectbox(t("ui.unit"), [u.code for u in units], format_func={u.code: unit_label(u) for u in units}.get, key="rp_unit")
-rep = attempt(lambda: files.load(db, current, unit, year))
+first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+bounds = {"min_value": first, "max_value": last, "format": "DD/MM/YYYY"}
+date_from = c3.date_input(t("ui.rp_date_from"), value=first, key=f"rp_from_{year}", **bounds)
+date_to = c4.date_input(t("ui.rp_date_to"), value=last, key=f"rp_to_{year}", **bounds)
+# 01/01–31/12 is the whole year (figures as of today while it runs); anything else is a range inside it
+whole = (date_from, date_to) == (first, last)
+rep = attempt(lambda: files.load(db, current, unit, year) if whole else files.load(db, current, unit, year, date_from=date_from, date_to=date_to))
 if rep is None:
     st.stop()
 header(rep)
+if not whole:
+    st.info(t("ui.rp_range_preview", start=format_date(date_from), end=format_date(date_to), year=year))
 has_children = any(not c.own for c in rep.children)
 names = [t("ui.rp_tab_preview"), t("ui.rp_tab_prepare"), t("ui.rp_tab_files")] + ([t("ui.rp_tab_consolidation")] if has_children else [])
 tabs = st.tabs(names)
@@ -121,7 +131,8 @@ with tabs[1]:
         settings_form(db, current, rep)
     else:
         st.caption(t("ui.rp_prepare_hint"))
-    submit_box(db, current, rep)
+    if whole:
+        submit_box(db, current, rep)
 with tabs[2]:
     st.markdown(f"**{t('ui.rp_files_live')}**")
     downloads(rep, "rp_live")

@@ -8,13 +8,14 @@ are ``ledger.reports.drilldown``'s.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, extract, func, select
+from sqlalchemy import BigInteger, case, cast, extract, func, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.domain import codes, rules
@@ -61,6 +62,11 @@ class Selection:
     source: str | None
     category: str | None
     policy_id: int | None
+    # A period inside the year (the report to the Ministry's date range; ``None``: the whole year):
+    # paid counts payments dated in it, commitments count when signed by its last day, and what is
+    # available is the balance on that day (payments without a commitment dated up to it).
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
 
 
 # --- step 1: validate filters -------------------------------------------------------------------
@@ -109,22 +115,37 @@ def line_conditions(sel: Selection, year: int | None = None) -> list[Any]:
 
 # --- step 2: aggregate in SQL -------------------------------------------------------------------
 
+def signed_by(sel: Selection, commitment=Commitment) -> list[Any]:
+    """A period's condition on commitments: signed by its last day (undated ones count)."""
+    if sel.date_to is None:
+        return []
+    return [or_(commitment.signed_on.is_(None), commitment.signed_on <= sel.date_to)]
+
+
+def paid_in(sel: Selection) -> list[Any]:
+    """A period's condition on payments: dated inside it."""
+    if sel.date_to is None:
+        return []
+    return [Payment.date >= sel.date_from, Payment.date <= sel.date_to]
+
+
 def _per_line(sel: Selection):
     """One row per selected line with its allocated, committed, direct-paid and paid amounts."""
     adjustments = select(Adjustment.line_id, func.sum(Adjustment.amount).label("amount")).group_by(Adjustment.line_id).subquery()
     commitments = (
         select(Commitment.line_id, func.sum(held_expression()).label("amount"))
-        .where(Commitment.year == sel.year)
+        .where(Commitment.year == sel.year, *signed_by(sel))
         .group_by(Commitment.line_id)
         .subquery()
     )
+    paid = Payment.amount if sel.date_from is None else case((Payment.date >= sel.date_from, Payment.amount), else_=0)
     payments = (
         select(
             Payment.line_id,
-            func.sum(Payment.amount).label("paid"),
+            func.sum(paid).label("paid"),
             func.sum(case((Payment.commitment_id.is_(None), Payment.amount), else_=0)).label("direct"),
         )
-        .where(Payment.year == sel.year)
+        .where(Payment.year == sel.year, *([] if sel.date_to is None else [Payment.date <= sel.date_to]))
         .group_by(Payment.line_id)
         .subquery()
     )
@@ -355,7 +376,7 @@ def monthly(session: Session, sel: Selection) -> list[dict[str, Any]]:
 
 
 def _commitment_base(sel: Selection, kind: str) -> list[Any]:
-    return [Commitment.kind == kind, Commitment.year == sel.year, Commitment.status.in_(("signed", "closed")), *line_conditions(sel)]
+    return [Commitment.kind == kind, Commitment.year == sel.year, Commitment.status.in_(("signed", "closed")), *signed_by(sel), *line_conditions(sel)]
 
 
 def press_orders(session: Session, sel: Selection, top: int = TOP_AGENCIES) -> dict[str, Any]:

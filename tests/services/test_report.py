@@ -292,6 +292,80 @@ def test_command_line(demo_db, tmp_path, key_file, capsys):
     assert signing.read_package((tmp_path / "p.zip").read_bytes()) is not None
 
 
+# --- a range of dates inside the year -------------------------------------------------------------
+
+START, END = dt.date(YEAR, 3, 1), dt.date(YEAR, 6, 30)
+
+
+def sql_range(db: Database, ids: list[int], where: str = "1=1") -> dict[str, int]:
+    """Independent SQL for a range: payments dated in it, commitments held and signed by its end."""
+    inside = ",".join(str(i) for i in ids)
+    lines = f"SELECT id FROM budget_lines WHERE year = {YEAR} AND unit_id IN ({inside}) AND {where}"
+    return {
+        "paid": int(scalar(db, f"SELECT COALESCE(SUM(amount), 0) FROM payments WHERE year = {YEAR} AND line_id IN ({lines}) AND date >= :a AND date <= :b", a=START, b=END)),
+        "committed": int(scalar(db, "SELECT COALESCE(SUM(CASE WHEN status = 'signed' THEN value WHEN status = 'closed' THEN COALESCE(final_value, 0) ELSE 0 END), 0)"
+                                f" FROM commitments WHERE year = {YEAR} AND line_id IN ({lines}) AND (signed_on IS NULL OR signed_on <= :b)", b=END)),
+    }
+
+
+def test_a_range_report_counts_the_payments_in_the_range(demo_db):
+    staff(demo_db)
+    for unit in ("QG", "BYT"):
+        ids = subtree_ids(demo_db, unit)
+        whole = sql_money(demo_db, ids)
+        expected = sql_range(demo_db, ids)
+        assert 0 < expected["paid"] < whole["paid"]  # the range holds some of the year's payments, not all
+        rep = files.load(demo_db, SYSTEM, unit, YEAR, date_from=START, date_to=END)
+        assert (rep.period, rep.figures["as_of"], rep.figures["period"]) == ((START, END), END.isoformat(), {"from": START.isoformat(), "to": END.isoformat()})
+        data = files.xlsx_bytes(rep)
+        money = sheet(data, "Kinh phí")
+        codes_ = rows(demo_db, "SELECT c.code, s.code FROM categories c CROSS JOIN sources s ORDER BY c.sort_order, s.sort_order")
+        for (category, source), row in zip(codes_, money[1:-1], strict=True):
+            cell = sql_range(demo_db, ids, f"category_code = '{category}' AND source_code = '{source}'")
+            assert (row[4], row[5]) == (cell["committed"], cell["paid"]), (unit, category, source)
+            assert row[7:9] == (0, 0)  # the year end is not inside a range ending on 30/06
+        assert (money[-1][4], money[-1][5]) == (expected["committed"], expected["paid"])
+        summary = sheet(data, "Tổng hợp đơn vị")
+        col = {h: i for i, h in enumerate(SUMMARY_HEADERS)}
+        assert summary[-1][col["Đã chi"]] == sum(r[col["Đã chi"]] for r in summary[1:-1])
+        for child in rep.figures["children"]:
+            scope = [scalar(demo_db, "SELECT id FROM units WHERE code = :c", c=child["code"])] if child["own"] else subtree_ids(demo_db, child["code"])
+            assert (child["paid"], child["committed"]) == (sql_range(demo_db, scope)["paid"], sql_range(demo_db, scope)["committed"]), child["code"]
+            assert child["people"] == scalar(demo_db, f"SELECT COUNT(DISTINCT member_id) FROM staff_assignments WHERE unit_id IN ({','.join(map(str, scope))})"
+                                             " AND start_date <= :d AND (end_date IS NULL OR end_date >= :d)", d=END)
+        plan = sheet(data, "Kế hoạch")
+        assert plan[-1][9] == sum(r[9] or 0 for r in plan[1:-1]) == rep.figures["process"]["paid"] <= expected["paid"]
+        info = dict(sheet(data, "Thông tin"))
+        assert info["Kỳ báo cáo"] == "Từ ngày 01/03/2025 đến ngày 30/06/2025 (năm 2025; số liệu đến ngày 30/06/2025)"
+    national = files.load(demo_db, SYSTEM, "QG", YEAR, date_from=START, date_to=END)
+    assert national.figures["staff"]["people"] == 3  # HNI's assignment still held on 30/06
+    document = Document(io.BytesIO(files.docx_bytes(rep)))
+    assert "Công tác truyền thông chính sách từ ngày 01/03/2025 đến ngày 30/06/2025 (năm 2025)" in [p.text for p in document.paragraphs]
+
+
+def test_a_range_outside_the_year_is_refused(demo_db, capsys):
+    for start, end, key in ((dt.date(2024, 12, 1), END, "report.period_outside_year"), (START, dt.date(2026, 1, 31), "report.period_outside_year"),
+                            (END, START, "report.period_reversed"), (START, None, "report.period_incomplete")):
+        error = refused(demo_db, ValidationError, files.load, demo_db, SYSTEM, "BYT", YEAR, date_from=start, date_to=end)
+        assert error.problems[0].key == key and error.messages("en")[0]
+    assert refused(demo_db, ValidationError, files.load, demo_db, SYSTEM, "BYT", YEAR, submitted=True, date_from=START, date_to=END).problems[0].key == "report.period_not_submitted"
+    argv = ["--db", demo_db.url, "report", "build", "--year", str(YEAR), "--unit", "BYT"]
+    assert main(argv + ["--from", "01/12/2024", "--to", "30/06/2025"]) == 1
+    out = capsys.readouterr()
+    assert "2025" in out.err + out.out and "Traceback" not in out.err
+    assert main(argv + ["--from", "01/03/2025", "--to", "30/06/2025"]) == 0
+
+
+def test_the_whole_year_report_is_unchanged_by_the_range(demo_db):
+    whole = files.load(demo_db, SYSTEM, "QG", YEAR)
+    assert whole.period is None and "period" not in whole.figures
+    assert dict(sheet(files.xlsx_bytes(whole), "Thông tin"))["Kỳ báo cáo"].startswith(f"Năm {YEAR} (số liệu đến ngày 31/12/{YEAR})")
+    ids = subtree_ids(demo_db, "QG")
+    assert whole.figures["money"]["total"]["paid"] == sql_money(demo_db, ids)["paid"]
+    full = files.load(demo_db, SYSTEM, "QG", YEAR, date_from=dt.date(YEAR, 1, 1), date_to=dt.date(YEAR, 12, 31))
+    assert {k: v for k, v in full.figures.items() if k != "period"} == whole.figures  # a closed year: 01/01–31/12 is the whole year
+
+
 # --- the screen, through AppTest ------------------------------------------------------------------
 
 
@@ -334,3 +408,20 @@ def test_screen_shows_the_administrator_the_key_fingerprint(app_ledger, key_file
     assert not app_errors(at)
     key = signing.private_key(key_file)
     assert [m.value for m in at.metric if m.label == t("ui.rp_fingerprint", "vi")] == [signing.fingerprint(key.public_key())]
+
+
+def test_screen_previews_a_range_without_submitting(app_ledger):
+    from conftest import app_errors, start_app
+
+    from ledger.i18n import t
+
+    leader_of(app_ledger, "BYT-TT")
+    at = start_app(app_ledger, "ld-byt-tt", "pages/report.py")
+    at.selectbox(key="rp_year").select(YEAR).run()
+    assert at.date_input(key=f"rp_from_{YEAR}").value == dt.date(YEAR, 1, 1) and at.date_input(key=f"rp_to_{YEAR}").value == dt.date(YEAR, 12, 31)
+    assert [b for b in at.button if b.label == t("ui.rp_submit", "vi")]  # the whole year: submitted from here
+    at.date_input(key=f"rp_from_{YEAR}").set_value(START).run()
+    at.date_input(key=f"rp_to_{YEAR}").set_value(END).run()
+    assert not app_errors(at)
+    assert [i.value for i in at.info] == [t("ui.rp_range_preview", "vi", start="01/03/2025", end="30/06/2025", year=YEAR)]
+    assert not [b for b in at.button if b.label == t("ui.rp_submit", "vi")]  # a range is a preview only

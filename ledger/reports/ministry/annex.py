@@ -55,7 +55,7 @@ def info_rows(report: Report) -> list[tuple[str, Any]]:
     s = report.settings
     return [
         ("Đơn vị", f"{report.unit_code} – {report.unit_name}"),
-        ("Kỳ báo cáo", f"Năm {report.year} (số liệu đến ngày {format_date(_as_of(report))})"),
+        ("Kỳ báo cáo", period_label(report)),
         ("Nơi nhận báo cáo", s.addressee),
         ("Hạn nộp", format_date(s.deadline)),
         ("Số báo cáo", s.number),
@@ -66,6 +66,15 @@ def info_rows(report: Report) -> list[tuple[str, Any]]:
         ("Mã băm nội dung", latest.content_hash if latest and report.frozen else ""),
         ("Lập bởi", f"{report.generated_by}, {format_datetime(report.generated_at)}"),
     ]
+
+
+def period_label(report: Report) -> str:
+    """The period in words: the year, or the range inside it; with the day the figures stand at."""
+    period = report.figures.get("period")
+    if period:
+        start, end = dt.date.fromisoformat(period["from"]), dt.date.fromisoformat(period["to"])
+        return f"Từ ngày {format_date(start)} đến ngày {format_date(end)} (năm {report.year}; số liệu đến ngày {format_date(end)})"
+    return f"Năm {report.year} (số liệu đến ngày {format_date(_as_of(report))})"
 
 
 def _as_of(report: Report) -> dt.date:

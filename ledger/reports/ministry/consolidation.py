@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ledger.domain import clock
-from ledger.reports.ministry.figures import CHILD_FIELDS, build_figures
+from ledger.reports.ministry.figures import CHILD_FIELDS, Period, build_figures
 from ledger.services.report import Settings, readable_unit, settings_in_session
 from ledger.store.access import Actor, scope_unit_ids
 from ledger.store.db import Database
@@ -64,6 +64,7 @@ class Report:
     generated_at: dt.datetime
     frozen: bool = False
     parent_name: str = ""
+    period: Period | None = None  # a range inside the year (a build/preview only), None: the whole year
 
     @property
     def state(self) -> str:
@@ -98,9 +99,10 @@ def _latest(session: Session, unit_ids: list[int], year: int) -> dict[int, Repor
     return {v.unit_id: v for v in rows}
 
 
-def report_in_session(session: Session, actor: Actor, unit_code: str | None, year: int, *, figures: dict[str, Any] | None = None) -> Report:
+def report_in_session(session: Session, actor: Actor, unit_code: str | None, year: int, *, figures: dict[str, Any] | None = None,
+                      period: Period | None = None) -> Report:
     unit = readable_unit(session, actor, unit_code)
-    live = figures or build_figures(session, actor, unit, year, clock.today())
+    live = figures or build_figures(session, actor, unit, year, clock.today(), period)
     codes_ = {u.code: u.id for u in session.scalars(select(Unit).where(Unit.parent_id == unit.id))}
     latest = _latest(session, list(codes_.values()), year)
     children = []
@@ -116,17 +118,18 @@ def report_in_session(session: Session, actor: Actor, unit_code: str | None, yea
     total = {f: sum(c.figures[f] for c in children) for f in CHILD_FIELDS}
     versions = tuple(_info(v) for v in session.scalars(select(ReportVersion).where(ReportVersion.unit_id == unit.id, ReportVersion.year == year).order_by(ReportVersion.version)))
     return Report(unit.code, unit.name, year, settings_in_session(session, unit, year), live, versions, tuple(children), total, actor.username, _now(),
-                  parent_name=unit.parent.name if unit.parent is not None else "")
+                  parent_name=unit.parent.name if unit.parent is not None else "", period=period if figures is None else None)
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
-def report(db: Database, actor: Actor, unit_code: str | None, year: int) -> Report:
-    """The unit's report for the year, live (the draft as it stands), with its children's states."""
+def report(db: Database, actor: Actor, unit_code: str | None, year: int, period: Period | None = None) -> Report:
+    """The unit's report for the year, live (the draft as it stands), with its children's states;
+    with ``period`` (``figures.check_period``'s) for a range of dates inside the year."""
     with db.read() as session:
-        return report_in_session(session, actor, unit_code, year)
+        return report_in_session(session, actor, unit_code, year, period=period)
 
 
 def submitted_report(db: Database, actor: Actor, unit_code: str, year: int, version: int | None = None) -> Report | None:

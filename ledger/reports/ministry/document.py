@@ -40,6 +40,15 @@ def date_in_words(place: str, day: dt.date) -> str:
     return f"{place}, ngày {d} tháng {m} năm {day.year}"
 
 
+def heading(report: Report) -> str:
+    """The document's title line: the year, or the range of dates inside it."""
+    period = report.figures.get("period")
+    if period:
+        start, end = dt.date.fromisoformat(period["from"]), dt.date.fromisoformat(period["to"])
+        return f"Công tác truyền thông chính sách từ ngày {format_date(start)} đến ngày {format_date(end)} (năm {report.year})"
+    return f"Công tác truyền thông chính sách năm {report.year}"
+
+
 def _paragraph(cell_or_doc, text: str = "", *, bold: bool = False, italic: bool = False, size: int = 13, align=None, upper: bool = False):
     p = cell_or_doc.add_paragraph()
     run = p.add_run(text.upper() if upper else text)
@@ -138,7 +147,7 @@ def write_docx(report: Report, on: dt.date | None = None) -> bytes:
     _paragraph(right, date_in_words(s.place or "Hà Nội", on or dt.date.today()), italic=True, size=13, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc)
     _paragraph(doc, "BÁO CÁO", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
-    _paragraph(doc, f"Công tác truyền thông chính sách năm {report.year}", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _paragraph(doc, heading(report), bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc, f"Kính gửi: {s.addressee}", size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     _paragraph(doc)
     _staff(doc, report)

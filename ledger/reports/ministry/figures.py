@@ -11,12 +11,15 @@ units directly below the reporting unit (``dashboard._rollup_targets``), so thei
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from ledger.domain import codes
+from ledger.domain.errors import ValidationError, problem
+from ledger.domain.formatting import format_date
 from ledger.domain.plan_rules import IN_FORCE_STATUSES
 from ledger.domain.team import training_window
 from ledger.queries.base import big_sum
@@ -57,6 +60,23 @@ def period_end(year: int, today: dt.date) -> dt.date:
     return min(dt.date(year, 12, 31), max(today, dt.date(year, 1, 1)))
 
 
+Period = tuple[dt.date, dt.date]
+
+
+def check_period(year: int, date_from: dt.date | None, date_to: dt.date | None) -> Period | None:
+    """A range of dates inside the fiscal year (both given, both in ``year``, from ≤ to), or None for
+    the whole year when neither is given; refused with a sentence otherwise."""
+    if date_from is None and date_to is None:
+        return None
+    if date_from is None or date_to is None:
+        raise ValidationError(problem("report.period_incomplete", "period", year=year))
+    if not (dt.date(year, 1, 1) <= date_from <= dt.date(year, 12, 31) and dt.date(year, 1, 1) <= date_to <= dt.date(year, 12, 31)):
+        raise ValidationError(problem("report.period_outside_year", "period", year=year, start=format_date(date_from), end=format_date(date_to)))
+    if date_from > date_to:
+        raise ValidationError(problem("report.period_reversed", "period", start=format_date(date_from), end=format_date(date_to)))
+    return date_from, date_to
+
+
 def _estimates(session: Session, sel: dashboard.Selection) -> dict[tuple[int, str, str], int]:
     """The original estimates (dự toán ban đầu) by unit × category × source, summed in SQL."""
     keys = (BudgetLine.unit_id, BudgetLine.category_code, BudgetLine.source_code)
@@ -80,7 +100,7 @@ def _year_end(session: Session, sel: dashboard.Selection) -> dict[tuple[int, str
     return found
 
 
-def _process_by_unit(session: Session, unit_ids: set[int], year: int, as_of: dt.date) -> dict[int, dict[str, int]]:
+def _process_by_unit(session: Session, unit_ids: set[int], year: int, as_of: dt.date, start: dt.date | None = None) -> dict[int, dict[str, int]]:
     """Process figures per owning unit: policies owned, of them large-impact, with a plan of the
     year, covered from the proposal stage (Decision 407's rule of ``plans.coverage_407``: an
     approved or completed plan holding a proposal-stage activity), comments given in the year."""
@@ -101,7 +121,7 @@ def _process_by_unit(session: Session, unit_ids: set[int], year: int, as_of: dt.
         .where(CommunicationPlan.status.in_(IN_FORCE_STATUSES), PlanActivity.stage.in_(codes.PROPOSAL_STAGES))
     )
     put(session.execute(select(Policy.owner_unit_id, func.count()).where(owned, Policy.large_impact.is_(True), Policy.id.in_(early)).group_by(Policy.owner_unit_id)), "from_proposal")
-    in_year = and_(DraftComment.date >= dt.date(year, 1, 1), DraftComment.date <= as_of)
+    in_year = and_(DraftComment.date >= (start or dt.date(year, 1, 1)), DraftComment.date <= as_of)
     put(session.execute(select(DraftComment.unit_id, func.count()).where(DraftComment.unit_id.in_(unit_ids), in_year).group_by(DraftComment.unit_id)), "comments")
     return found
 
@@ -122,7 +142,7 @@ def _current_plans(session: Session, unit_ids: set[int], year: int) -> list[tupl
     return [(r[0], r[1], r[3], r[4], r[5]) for r in chosen if r[2] != "DA_HUY"]
 
 
-def _activity_rows(session: Session, unit_ids: set[int], year: int, as_of: dt.date) -> list[dict[str, Any]]:
+def _activity_rows(session: Session, unit_ids: set[int], year: int, as_of: dt.date, sel: dashboard.Selection | None = None) -> list[dict[str, Any]]:
     """The sheet ``Kế hoạch``: each activity of the current plans, with what commitments naming it
     (in any version of its plan) hold and what was paid on them, summed in SQL."""
     plans = {pid: (code, uid, unit_code, policy) for pid, code, uid, unit_code, policy in _current_plans(session, unit_ids, year)}
@@ -134,8 +154,9 @@ def _activity_rows(session: Session, unit_ids: set[int], year: int, as_of: dt.da
         .join(CommunicationPlan, CommunicationPlan.id == PlanActivity.plan_id)
         .where(CommunicationPlan.year == year).group_by(*key)
     )
-    held = {(p, a): int(v or 0) for p, a, v in session.execute(linked.add_columns(big_sum(held_expression())))}
-    paid = {(p, a): int(v or 0) for p, a, v in session.execute(linked.join(Payment, Payment.commitment_id == Commitment.id).add_columns(big_sum(Payment.amount)))}
+    signed, dated = (dashboard.signed_by(sel), dashboard.paid_in(sel)) if sel is not None else ([], [])
+    held = {(p, a): int(v or 0) for p, a, v in session.execute(linked.where(*signed).add_columns(big_sum(held_expression())))}
+    paid = {(p, a): int(v or 0) for p, a, v in session.execute(linked.join(Payment, Payment.commitment_id == Commitment.id).where(*dated).add_columns(big_sum(Payment.amount)))}
     rows = []
     for a in session.scalars(select(PlanActivity).where(PlanActivity.plan_id.in_(plans)).order_by(PlanActivity.plan_id, PlanActivity.code)):
         code, uid, unit_code, policy = plans[a.plan_id]
@@ -262,22 +283,28 @@ def _own_row(c, unit: Unit, process: dict[int, dict[str, int]], money: list[dict
     return row
 
 
-def build_figures(session: Session, actor: Actor, unit: Unit, year: int, today: dt.date) -> dict[str, Any]:
-    """Every figure of ``unit``'s report for ``year`` (scope: its subtree), JSON-ready."""
-    on = period_end(year, today)
+def build_figures(session: Session, actor: Actor, unit: Unit, year: int, today: dt.date, period: Period | None = None) -> dict[str, Any]:
+    """Every figure of ``unit``'s report for ``year`` (scope: its subtree), JSON-ready; with
+    ``period`` (a range inside the year, ``check_period``'s), as of its last day: payments dated in
+    it, commitments signed by its end, staff on its end day, the year-end entries only when it
+    ends on 31/12. The same functions compute both: the period rides on the dashboard's Selection."""
+    on = period_end(year, today) if period is None else period[1]
     sel = dashboard.validate(session, actor, dashboard.DashboardFilters(year=year, unit_code=unit.code))
+    if period is not None:
+        sel = replace(sel, date_from=period[0], date_to=period[1])
     ids = set(sel.unit_ids or ())
     c = coverage_in_session(session, actor, unit.code, on)
-    process = _process_by_unit(session, ids, year, on)
-    activities = _activity_rows(session, ids, year, on)
+    process = _process_by_unit(session, ids, year, on, period[0] if period else None)
+    activities = _activity_rows(session, ids, year, on, sel if period else None)
     train = dashboard.training(session, sel)
     press = dashboard.press_orders(session, sel, top=5)
-    closing = _year_end(session, sel)
+    closing = _year_end(session, sel) if period is None or on == dt.date(year, 12, 31) else {}
     money = _money_rows(session, sel, closing)
     total = {k: sum(r[k] for r in money) for k in MONEY}
     agencies = [a for a in press["agencies"] if a.get("code")]
     return {
         "unit": unit.code, "unit_name": unit.name, "year": year, "as_of": on.isoformat(),
+        **({"period": {"from": period[0].isoformat(), "to": period[1].isoformat()}} if period else {}),
         "staff": {
             "people": c.people, "dedicated": c.dedicated, "part_time": c.part_time, "units": sum(1 for u in c.units if u.kind != "national"),
             "without_spokesperson": [u.code for u in c.without_spokesperson], "trained_policy": c.trained_policy, "trained_crisis": c.trained_crisis,

@@ -12,6 +12,7 @@ from ledger.reports.ministry import signing
 from ledger.reports.ministry.annex import write_annex
 from ledger.reports.ministry.consolidation import Report, report, submitted_report
 from ledger.reports.ministry.document import to_pdf, write_docx
+from ledger.reports.ministry.figures import check_period
 from ledger.store.access import Actor
 from ledger.store.db import Database
 
@@ -34,10 +35,16 @@ def pdf_bytes(rep: Report) -> bytes | None:
     return to_pdf(docx_bytes(rep))
 
 
-def load(db: Database, actor: Actor, unit_code: str | None, year: int, *, submitted: bool = False) -> Report:
-    """The live report, or with ``submitted`` the latest submitted version (refused when none)."""
+def load(db: Database, actor: Actor, unit_code: str | None, year: int, *, submitted: bool = False,
+         date_from: dt.date | None = None, date_to: dt.date | None = None) -> Report:
+    """The live report, or with ``submitted`` the latest submitted version (refused when none).
+    ``date_from``/``date_to``: a range inside the year (both or neither; a live build/preview only:
+    submitted versions are whole years)."""
+    period = check_period(year, date_from, date_to)
+    if period is not None and submitted:
+        raise ValidationError(problem("report.period_not_submitted", "period", year=year))
     if not submitted:
-        return report(db, actor, unit_code, year)
+        return report(db, actor, unit_code, year, period)
     found = submitted_report(db, actor, unit_code or "", year)
     if found is None:
         raise ValidationError(problem("report.nothing_submitted", unit=unit_code, year=year))
