@@ -109,6 +109,8 @@ EXEMPT = {
     "dashboard.payment_month": "an SQL expression",
     "dashboard.audit_head_seq": "the chain's length (a cache key), no figures",
     "dashboard.line_conditions": "SQL conditions of a Selection that validate() made (rows below)",
+    "dashboard.signed_by": "an SQL condition of a Selection's period (validate() applied the scope)",
+    "dashboard.paid_in": "an SQL condition of a Selection's period (validate() applied the scope)",
     "dashboard.headline": "a step after validate(), which applies the scope (rows below)",
     "dashboard.by_category": "a step after validate()",
     "dashboard.by_source": "a step after validate()",
