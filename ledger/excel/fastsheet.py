@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 MAX_PART_BYTES = 64 * 2**20  # larger parts are streamed by openpyxl (their text would sit in memory here)
@@ -134,14 +135,22 @@ class FastSheet:
             except (ValueError, IndexError):
                 raise Declined from None
         try:
-            number = float(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
-        except ValueError:
+            # Exact, never through float: money is whole đồng end to end. A decimal or exponent
+            # spelling that is whole becomes an int; a fraction stays an exact Decimal, which the
+            # amount checks refuse as fractional.
+            number = Decimal(raw) if "." in raw or "E" in raw or "e" in raw else int(raw)
+        except (ValueError, InvalidOperation):
             raise Declined from None
+        if isinstance(number, Decimal):
+            if not number.is_finite():
+                raise Declined
+            if number == number.to_integral_value():
+                number = int(number)
         if style in self.date_formats:
             from openpyxl.utils.datetime import from_excel
 
-            try:
-                return from_excel(number, self.epoch, timedelta=style in self.timedelta_formats)
+            try:  # a date serial is a day count, not money: float is openpyxl's own input here
+                return from_excel(float(number), self.epoch, timedelta=style in self.timedelta_formats)
             except (OverflowError, ValueError):
                 raise Declined from None
         return number
