@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -20,15 +19,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ledger.store.models.base import Base, utcnow  # noqa: F401
+from ledger.store.models.base import Base, Money, Posted, Record, Stamp, Username
 
 
-class Unit(Base):
+class Unit(Record):
     """A reporting agency or one of its subordinate units; the tree defines users' scopes."""
 
     __tablename__ = "units"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))
@@ -57,10 +55,11 @@ class FiscalYear(Base):
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class Category(Base):
-    """Spending category (Nhóm chi): reference data seeded by migration."""
+class CodeList(Base):
+    """A code list the spending is classified by, seeded by migration: a code, its Vietnamese and
+    English labels, and its place in the lists the screens show."""
 
-    __tablename__ = "categories"
+    __abstract__ = True
 
     code: Mapped[str] = mapped_column(String(16), primary_key=True)
     label_vi: Mapped[str] = mapped_column(String(128))
@@ -68,34 +67,29 @@ class Category(Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class Source(Base):
+class Category(CodeList):
+    """Spending category (Nhóm chi)."""
+
+    __tablename__ = "categories"
+
+
+class Source(CodeList):
     """Funding source (Nguồn): NSNN or XHH."""
 
     __tablename__ = "sources"
 
-    code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    label_vi: Mapped[str] = mapped_column(String(128))
-    label_en: Mapped[str] = mapped_column(String(128))
-    sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
-
-class Stage(Base):
+class Stage(CodeList):
     """Policy stage (Giai đoạn) that a spend serves."""
 
     __tablename__ = "stages"
 
-    code: Mapped[str] = mapped_column(String(16), primary_key=True)
-    label_vi: Mapped[str] = mapped_column(String(128))
-    label_en: Mapped[str] = mapped_column(String(128))
-    sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
-
-class BudgetCode(Base):
+class BudgetCode(Record):
     """One code of the state budget classification, valid for a range of fiscal years."""
 
     __tablename__ = "budget_codes"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # 'sector' (loại-khoản) or 'sub_item' (tiểu mục)
     code: Mapped[str] = mapped_column(String(16))
     label_vi: Mapped[str] = mapped_column(String(255))
@@ -105,12 +99,11 @@ class BudgetCode(Base):
     __table_args__ = (UniqueConstraint("kind", "code", "valid_from", name="uq_budget_codes_kind_code_from"),)
 
 
-class Policy(Base):
+class Policy(Record):
     """A policy whose communication the spending serves; owned by a unit."""
 
     __tablename__ = "policies"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     owner_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
@@ -128,10 +121,9 @@ class Policy(Base):
     effective_on: Mapped[dt.date | None] = mapped_column(Date, info={"audit_omit_if": None})
 
 
-class User(Base):
+class User(Record):
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(255), default="")
     role: Mapped[str] = mapped_column(String(16))
@@ -154,12 +146,11 @@ class User(Base):
     )
 
 
-class BudgetLine(Base):
+class BudgetLine(Record):
     """A line of the year's estimate (dự toán) for one unit, category and source."""
 
     __tablename__ = "budget_lines"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(ForeignKey("fiscal_years.year"))
     code: Mapped[str] = mapped_column(String(32))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -169,9 +160,10 @@ class BudgetLine(Base):
     sector_code: Mapped[str | None] = mapped_column(String(7))
     sub_item: Mapped[str | None] = mapped_column(String(4))
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("policies.id"), index=True)
-    original_estimate: Mapped[int] = mapped_column(BigInteger)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
+    original_estimate: Mapped[Money]
+    # Written out rather than inherited from ``Created``: the year end's columns came after them.
+    created_at: Mapped[Stamp]
+    created_by: Mapped[Username]
     # The year end (migration 0009): the line of the previous year whose carry-over opened this one,
     # and the year-end run that closed this line (no write on it after that).
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("budget_lines.id"), index=True, info={"audit_omit_if": None})
@@ -187,22 +179,17 @@ class BudgetLine(Base):
     )
 
 
-class Adjustment(Base):
+class Adjustment(Posted, Record):
     """A posted change of a line's allocation; a transfer is two of these with one transfer_key."""
 
     __tablename__ = "adjustments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"), index=True)
     date: Mapped[dt.date] = mapped_column(Date)
-    amount: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[Money]
     decision_no: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text, default="")
     transfer_key: Mapped[str | None] = mapped_column(String(36), index=True)
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("adjustments.id"), unique=True)
-    posting_token: Mapped[str | None] = mapped_column(String(36), unique=True, index=True, info={"audit_omit_if": None})  # migration 0010
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
 
     line: Mapped[BudgetLine] = relationship()
 

@@ -6,35 +6,28 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.domain import codes
-from ledger.store.models.base import Base, utcnow
+from ledger.store.models.base import Created, Money, Record, in_list
 
 PLAN_STATUSES = tuple(codes.PLAN_STATUSES)
 
 
-def _in_list(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({','.join(repr(v) for v in values)})"
-
-
-class DraftComment(Base):
+class DraftComment(Created, Record):
     """The communication unit's comment (góp ý) on a policy draft, and how it was taken up."""
 
     __tablename__ = "draft_comments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     policy_id: Mapped[int] = mapped_column(ForeignKey("policies.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     date: Mapped[dt.date] = mapped_column(Date)
     comment: Mapped[str] = mapped_column(Text)
     response: Mapped[str | None] = mapped_column(Text)  # how the drafting agency took it up (tiếp thu)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
 
 
-class CommunicationPlan(Base):
+class CommunicationPlan(Created, Record):
     """One version of a unit's communication plan for a policy and a year.
 
     An approved plan is never edited: a change is a new version (``previous_id`` → the one it
@@ -44,7 +37,6 @@ class CommunicationPlan(Base):
 
     __tablename__ = "communication_plans"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(ForeignKey("fiscal_years.year"))
     code: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -56,23 +48,20 @@ class CommunicationPlan(Base):
     approved_on: Mapped[dt.date | None] = mapped_column(Date)
     approved_by: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="DU_THAO")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
         UniqueConstraint("year", "code", "version", name="uq_communication_plans_year_code_version"),
-        CheckConstraint(_in_list("status", PLAN_STATUSES), name="status"),
+        CheckConstraint(in_list("status", PLAN_STATUSES), name="status"),
         CheckConstraint("version >= 1", name="version"),
     )
 
 
-class PlanActivity(Base):
+class PlanActivity(Created, Record):
     """A communication activity of a plan: what, through which channel, for whom, when, at what
     estimated cost, from which source and (expected) budget line."""
 
     __tablename__ = "plan_activities"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("communication_plans.id"), index=True)
     code: Mapped[str] = mapped_column(String(32))
     stage: Mapped[str] = mapped_column(String(16))  # a fine stage: codes.POLICY_STAGES
@@ -81,17 +70,15 @@ class PlanActivity(Base):
     audience: Mapped[str] = mapped_column(String(255), default="")
     start_on: Mapped[dt.date] = mapped_column(Date)
     end_on: Mapped[dt.date] = mapped_column(Date)
-    estimated_cost: Mapped[int] = mapped_column(BigInteger)
+    estimated_cost: Mapped[Money]
     source_code: Mapped[str | None] = mapped_column(ForeignKey("sources.code"))
     line_id: Mapped[int | None] = mapped_column(ForeignKey("budget_lines.id"), index=True)
     done_on: Mapped[dt.date | None] = mapped_column(Date)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
         UniqueConstraint("plan_id", "code", name="uq_plan_activities_plan_id_code"),
         CheckConstraint("estimated_cost >= 0", name="cost_not_negative"),
         CheckConstraint("end_on >= start_on", name="dates_in_order"),
-        CheckConstraint(_in_list("stage", tuple(codes.POLICY_STAGES)), name="stage"),
-        CheckConstraint(_in_list("channel", tuple(codes.CHANNELS)), name="channel"),
+        CheckConstraint(in_list("stage", tuple(codes.POLICY_STAGES)), name="stage"),
+        CheckConstraint(in_list("channel", tuple(codes.CHANNELS)), name="channel"),
     )

@@ -14,17 +14,16 @@ import datetime as dt
 from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.store.models.base import Base, utcnow
+from ledger.store.models.base import Created, Record, Stamp, Username
 
 VERSION_STATES = ("DA_NOP", "DA_TIEP_NHAN")
 
 
-class ReportSetting(Base):
+class ReportSetting(Record):
     """What the unit writes into its report for a year: addressee, deadline, number, signer, texts."""
 
     __tablename__ = "report_settings"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     year: Mapped[int] = mapped_column(Integer)
     addressee: Mapped[str] = mapped_column(String(255))
@@ -36,18 +35,17 @@ class ReportSetting(Base):
     recipients: Mapped[str] = mapped_column(Text, default="")
     difficulties: Mapped[str] = mapped_column(Text, default="")
     proposals: Mapped[str] = mapped_column(Text, default="")
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[Stamp]
+    updated_by: Mapped[Username]
 
     __table_args__ = (UniqueConstraint("unit_id", "year", name="uq_report_settings_unit_id_year"),)
 
 
-class ReportVersion(Base):
+class ReportVersion(Record):
     """One submitted version of a unit's report for a year (local, or received in a package)."""
 
     __tablename__ = "report_versions"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer)
@@ -57,7 +55,7 @@ class ReportVersion(Base):
     audit_seq: Mapped[int] = mapped_column(Integer)
     audit_hash: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime)
-    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_by: Mapped[Username]
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     origin: Mapped[str] = mapped_column(String(16), default="local")  # local or package
     received_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -70,28 +68,24 @@ class ReportVersion(Base):
     )
 
 
-class TrustedKey(Base):
+class TrustedKey(Created, Record):
     """The Ed25519 public key a parent trusts for a unit that runs its own ledger (one per unit)."""
 
     __tablename__ = "trusted_keys"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), unique=True)
     public_key: Mapped[str] = mapped_column(Text)  # PEM
     fingerprint: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
 
 
-class ReceivedPackage(Base):
+class ReceivedPackage(Record):
     """A signed package received once: its content hash is unique, so a second receive finds it."""
 
     __tablename__ = "received_packages"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("report_versions.id"), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
-    received_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    received_by: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[Stamp]
+    received_by: Mapped[Username]

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ledger.domain import codes
-from ledger.store.models.base import Base, utcnow
+from ledger.store.models.base import Created, Record, in_list
 from ledger.store.models.core import Unit
 from ledger.store.models.spending import Commitment
 
@@ -22,31 +22,23 @@ STAFF_ROLES = tuple(codes.STAFF_ROLES)
 ASSIGNMENT_MODES = tuple(codes.ASSIGNMENT_MODES)
 
 
-def _in_list(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} in ({','.join(repr(v) for v in values)})"
-
-
-class StaffMember(Base):
+class StaffMember(Created, Record):
     """A person of the communication team, known by a staff code unique in the ledger."""
 
     __tablename__ = "staff_members"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     full_name: Mapped[str] = mapped_column(String(255))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
 
     unit: Mapped[Unit] = relationship()
 
 
-class StaffAssignment(Base):
+class StaffAssignment(Created, Record):
     """A person's communication role in a unit from a day to a day (open while ``end_date`` is None)."""
 
     __tablename__ = "staff_assignments"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     position: Mapped[str] = mapped_column(String(255), default="")
@@ -55,32 +47,27 @@ class StaffAssignment(Base):
     start_date: Mapped[dt.date] = mapped_column(Date)
     end_date: Mapped[dt.date | None] = mapped_column(Date)
     decision: Mapped[str] = mapped_column(String(128), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
 
     member: Mapped[StaffMember] = relationship()
     unit: Mapped[Unit] = relationship()
 
     __table_args__ = (
-        CheckConstraint(_in_list("role", STAFF_ROLES), name="role"),
-        CheckConstraint(_in_list("mode", ASSIGNMENT_MODES), name="mode"),
+        CheckConstraint(in_list("role", STAFF_ROLES), name="role"),
+        CheckConstraint(in_list("mode", ASSIGNMENT_MODES), name="mode"),
         CheckConstraint("end_date is null or end_date >= start_date", name="dates"),
         Index("ix_staff_assignments_unit_dates", "unit_id", "start_date", "end_date"),
     )
 
 
-class CourseParticipant(Base):
+class CourseParticipant(Created, Record):
     """A person on a course's attendance list: completed or not, with the certificate number."""
 
     __tablename__ = "course_participants"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("commitments.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("staff_members.id"), index=True)
     completed: Mapped[bool] = mapped_column(Boolean, default=False)
     certificate_no: Mapped[str] = mapped_column(String(64), default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
 
     course: Mapped[Commitment] = relationship()
     member: Mapped[StaffMember] = relationship()

@@ -10,49 +10,43 @@ the reason); its entries and the lines it opened are removed, each by an audited
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ledger.store.models.base import Base, utcnow
+from ledger.store.models.base import Created, Money, Record
 
 RUN_STATUSES = ("applied", "reopened")
 ENTRY_KINDS = ("carry", "cancel")
 
 
-class YearEndRun(Base):
+class YearEndRun(Created, Record):
     """One application of the year-end run (quyết định khóa sổ) to a unit subtree, or to all units."""
 
     __tablename__ = "year_end_runs"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(ForeignKey("fiscal_years.year"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # None: every unit
     rule_set: Mapped[str] = mapped_column(String(32))
     decision_no: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="applied")
-    carried: Mapped[int] = mapped_column(BigInteger, default=0)
-    cancelled: Mapped[int] = mapped_column(BigInteger, default=0)
+    carried: Mapped[Money] = mapped_column(default=0)
+    cancelled: Mapped[Money] = mapped_column(default=0)
     reopen_decision_no: Mapped[str | None] = mapped_column(String(64))
     reopen_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    created_by: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (CheckConstraint("status in ('applied','reopened')", name="status"),)
 
 
-class YearEndEntry(Base):
+class YearEndEntry(Record):
     """What the run did with part of a line's unspent allocation: carried over or cancelled, and why."""
 
     __tablename__ = "year_end_entries"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("year_end_runs.id"), index=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("budget_lines.id"))
     kind: Mapped[str] = mapped_column(String(8))
     basis: Mapped[str] = mapped_column(String(32))  # a key of ledger.domain.year_end.BASES
-    amount: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[Money]
     commitment_id: Mapped[int | None] = mapped_column(ForeignKey("commitments.id"))
     new_line_id: Mapped[int | None] = mapped_column(ForeignKey("budget_lines.id"))
 
