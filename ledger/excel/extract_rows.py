@@ -16,22 +16,10 @@ from ledger.excel import layout as L
 from ledger.reports.audit_trail import scope_condition, to_vietnam
 from ledger.services.reference import unit_by_code
 from ledger.store.access import Actor, scope_unit_ids, subtree
-from ledger.store.models import (
-    Acceptance,
-    Adjustment,
-    AuditEvent,
-    BudgetLine,
-    Commitment,
-    CommitmentItem,
-    Contribution,
-    FiscalYear,
-    Payment,
-    PlanActivity,
-    Policy,
-    PressAgency,
-    Unit,
-    YearEndEntry,
-)
+from ledger.store.models.core import Adjustment, AuditEvent, BudgetLine, FiscalYear, Policy, Unit
+from ledger.store.models.plans import PlanActivity
+from ledger.store.models.spending import Acceptance, Commitment, CommitmentItem, Contribution, Payment, PressAgency
+from ledger.store.models.year_end import YearEndEntry
 
 STREAM_ROWS = 2000
 MAX_CELL_TEXT = 32_767  # Excel's limit for one cell

@@ -15,18 +15,10 @@ from typing import Any
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import Session
 
-from ledger.store.models import (
-    BudgetLine,
-    Commitment,
-    CommunicationPlan,
-    CourseParticipant,
-    DraftComment,
-    PlanActivity,
-    Policy,
-    StaffAssignment,
-    StaffMember,
-    Unit,
-)
+from ledger.store.models.core import BudgetLine, Policy, Unit
+from ledger.store.models.plans import CommunicationPlan, DraftComment, PlanActivity
+from ledger.store.models.spending import Commitment
+from ledger.store.models.team import CourseParticipant, StaffAssignment, StaffMember
 
 STREAM_ROWS = 2000
 

@@ -17,23 +17,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
-from ledger.store.models import (
-    Acceptance,
-    Adjustment,
-    BudgetLine,
-    Category,
-    Commitment,
-    CommitmentItem,
-    Contribution,
-    FiscalYear,
-    Payment,
-    PlanActivity,
-    Policy,
-    PressAgency,
-    Source,
-    Stage,
-    Unit,
-)
+from ledger.store.models.core import Adjustment, BudgetLine, Category, FiscalYear, Policy, Source, Stage, Unit
+from ledger.store.models.plans import PlanActivity
+from ledger.store.models.spending import Acceptance, Commitment, CommitmentItem, Contribution, Payment, PressAgency
 
 CHUNK = 2000  # keys per IN list: under SQLite's (32 766) and PostgreSQL's (65 535) parameter limits
 

@@ -13,17 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from ledger.excel.match import _chunked
-from ledger.store.models import (
-    BudgetLine,
-    CommunicationPlan,
-    CourseParticipant,
-    DraftComment,
-    PlanActivity,
-    Policy,
-    StaffAssignment,
-    StaffMember,
-    Unit,
-)
+from ledger.store.models.core import BudgetLine, Policy, Unit
+from ledger.store.models.plans import CommunicationPlan, DraftComment, PlanActivity
+from ledger.store.models.team import CourseParticipant, StaffAssignment, StaffMember
 
 
 def members(session, codes: Iterable[str]) -> dict[str, Any]:

@@ -17,18 +17,9 @@ from ledger.domain.validation import Problems
 from ledger.store import audit
 from ledger.store.access import SYSTEM, Actor, require_admin, scope_unit_ids, subtree
 from ledger.store.db import Database
-from ledger.store.models import (
-    CONTROL_MODES,
-    UNIT_KINDS,
-    BudgetCode,
-    Category,
-    FiscalYear,
-    Policy,
-    Source,
-    Stage,
-    Unit,
-    YearEndRun,
-)
+from ledger.store.models.base import CONTROL_MODES, UNIT_KINDS
+from ledger.store.models.core import BudgetCode, Category, FiscalYear, Policy, Source, Stage, Unit
+from ledger.store.models.year_end import YearEndRun
 
 CHAPTER_PATTERN = re.compile(r"^\d{3}$")
 

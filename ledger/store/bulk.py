@@ -38,23 +38,9 @@ from ledger.store import audit
 from ledger.store.access import Actor
 from ledger.store.bulk_team import TeamPlanRows
 from ledger.store.chunks import Chunks
-from ledger.store.models import (
-    AUDITED_MODELS,
-    Acceptance,
-    Adjustment,
-    AuditEvent,
-    BudgetCode,
-    BudgetLine,
-    Commitment,
-    CommitmentItem,
-    Contribution,
-    FiscalYear,
-    Payment,
-    Policy,
-    PressAgency,
-    Unit,
-    User,
-)
+from ledger.store.models import AUDITED_MODELS
+from ledger.store.models.core import Adjustment, AuditEvent, BudgetCode, BudgetLine, FiscalYear, Policy, Unit, User
+from ledger.store.models.spending import Acceptance, Commitment, CommitmentItem, Contribution, Payment, PressAgency
 
 _ENTITY_TYPE = {model: name for name, model in AUDITED_MODELS.items()}
 
