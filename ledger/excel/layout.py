@@ -8,7 +8,7 @@ spec; columns of kind ``computed`` are written by the extract and ignored on imp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ledger.domain import codes
 from ledger.domain.codes import fold
@@ -68,228 +68,241 @@ def header_key(text: object) -> str:
     return fold(str(text)).rstrip("*").strip()
 
 
-C = Column
-UNITS = Sheet("units", "Đơn vị", "Units", (
-    C("code", "Mã đơn vị", "Unit code", required=True, width=14),
-    C("name", "Tên đơn vị", "Unit name", required=True, width=48),
-    C("parent", "Đơn vị cấp trên", "Parent unit", width=14),
-    C("chapter", "Mã chương", "Chapter code", width=10),
-    C("kind", "Loại đơn vị", "Unit type", CODE, extra=True, width=12),
-    C("control", "Kiểm soát cam kết", "Commitment control", CODE, extra=True, width=12),
-    C("advance", "Tạm ứng tối đa (%)", "Advance limit (%)", INT, extra=True, width=12),
-    C("xhh_control", "Kiểm soát chi XHH", "XHH spending control", CODE, extra=True, width=12),
-))
-PRESS = Sheet("press", "Cơ quan báo chí", "Press agencies", (
-    C("code", "Mã", "Code", required=True, width=14),
-    C("name", "Tên", "Name", required=True, width=40),
-    C("media", "Loại hình", "Media type", CODE, width=14),
-    C("governing", "Cơ quan chủ quản", "Governing body", width=36),
-    C("level", "Cấp", "Level", CODE, extra=True, width=10),
-))
-YEARS = Sheet("years", "Năm ngân sách", "Fiscal years", (
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("status", "Trạng thái", "Status", CODE, width=12),
-), extra=True)
-POLICIES = Sheet("policies", "Chính sách", "Policies", (
-    C("code", "Mã chính sách", "Policy code", required=True, width=16),
-    C("name", "Tên chính sách", "Policy name", required=True, width=60),
-    C("owner", "Đơn vị chủ trì", "Owner unit", required=True, width=14),
-    C("document_type", "Loại văn bản", "Document type", CODE, width=14),
-    C("large_impact", "Tác động lớn", "Large social impact", CODE, width=10),
-    C("proposed_on", "Ngày đề xuất", "Proposed on", DATE, width=12),
-    C("issued_on", "Ngày ban hành", "Issued on", DATE, width=12),
-    C("policy_consulted_on", "Ngày lấy ý kiến chính sách", "Policy consulted on", DATE, extra=True, width=12),
-    C("drafting_on", "Ngày soạn thảo", "Drafting from", DATE, extra=True, width=12),
-    C("draft_consulted_on", "Ngày lấy ý kiến dự thảo", "Draft consulted on", DATE, extra=True, width=12),
-    C("submitted_on", "Ngày trình", "Submitted on", DATE, extra=True, width=12),
-    C("effective_on", "Ngày hiệu lực", "Effective on", DATE, extra=True, width=12),
-), extra=True)
-LINES = Sheet("lines", "Dự toán", "Budget lines", (
-    C("code", "Mã dòng", "Line code", required=True, width=16),
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("unit", "Mã đơn vị", "Unit code", required=True, width=12),
-    C("description", "Nội dung", "Description", required=True, width=60),
-    C("category", "Nhóm chi", "Category", CODE, required=True, width=11),
-    C("source", "Nguồn", "Source", CODE, required=True, width=8),
-    C("sector", "Loại-Khoản", "Sector code", width=10),
-    C("sub_item", "Tiểu mục", "Sub-item", width=9),
-    C("policy", "Chính sách", "Policy", width=14),
-    C("estimate", "Dự toán giao", "Original estimate", AMOUNT, required=True, width=18),
+# --- the sheets, as data -----------------------------------------------------------------------------
+# A sheet lists its columns in its order. A column of its own is one row of text,
+# "key | Vietnamese name | English name | width | kind flags": its kind (TEXT, CODE… above), then any
+# of the flags "required", "extra" (not in the spec) and "number" (a computed amount, written with the
+# amount format). A column several sheets share is declared once below, as most of them have it; a
+# sheet that has it otherwise says so: ``required(…)``, ``optional(…)``, ``extra(…)``.
+_KINDS = (TEXT, CODE, AMOUNT, SIGNED, DATE, YEAR, INT, COMPUTED)
+_FLAGS = ("required", "extra", "number")
+
+
+def _column(row: str) -> Column:
+    """A column from its row of text (above)."""
+    key, vi, en, width, spec = (cell.strip() for cell in row.split("|"))
+    kind, *flags = spec.split()
+    if kind not in _KINDS or not set(flags) <= set(_FLAGS):
+        raise ValueError(f"column {key!r}: {spec!r} is not a kind followed by flags of {_FLAGS}")
+    return Column(key, vi, en, kind, required="required" in flags, extra="extra" in flags, width=int(width), number="number" in flags)
+
+
+def required(column: Column, **changes: object) -> Column:
+    return replace(column, required=True, extra=False, **changes)
+
+
+def optional(column: Column, **changes: object) -> Column:
+    return replace(column, required=False, extra=False, **changes)
+
+
+def extra(column: Column, **changes: object) -> Column:
+    return replace(column, required=False, extra=True, **changes)
+
+
+def _sheet(key: str, vi: str, en: str, *columns: Column | str, amount: str | None = None, extra: bool = False) -> Sheet:
+    return Sheet(key, vi, en, tuple(c if isinstance(c, Column) else _column(c) for c in columns), amount=amount, extra=extra)
+
+
+# The columns several sheets share.
+FISCAL_YEAR = _column("year | Năm | Year | 8 | year required")
+UNIT = _column("unit | Mã đơn vị | Unit code | 12 | text required")
+LINE = _column("line | Mã dòng | Line code | 16 | text required")
+POLICY = _column("policy | Chính sách | Policy | 14 | text")
+SOURCE = _column("source | Nguồn | Source | 8 | code required")
+DESCRIPTION = _column("description | Nội dung | Description | 50 | text required")
+DECISION = _column("decision | Số quyết định | Decision no. | 16 | text required")
+DAY = _column("date | Ngày | Date | 12 | date required")
+START = _column("start | Từ ngày | From | 12 | date required")
+END = _column("end | Đến ngày | To | 12 | date required")
+VERSION = _column("version | Phiên bản | Version | 9 | int extra")
+# Commitments' columns.
+CONTRACT = _column("reference | Số hợp đồng | Contract no. | 22 | text required")
+SIGNED_ON = _column("signed_on | Ngày ký | Signed on | 12 | date extra")
+STAGE = _column("stage | Giai đoạn | Stage | 12 | code")
+VALUE = _column("value | Giá trị | Value | 18 | amount required")
+STATUS = _column("status | Trạng thái | Status | 13 | code extra")
+FINAL = _column("final | Giá trị thanh lý | Final value | 18 | amount extra")
+ACTIVITY = _column("activity | Mã hoạt động | Activity code | 16 | text")
+# Money in and out: contributions and payments.
+VOUCHER = _column("voucher | Số chứng từ | Voucher no. | 18 | text required")
+REFERENCE = _column("reference | Tham chiếu | Reference | 22 | text required")
+SIGNED_AMOUNT = _column("amount | Số tiền | Amount | 18 | signed required")
+NOTE = _column("note | Ghi chú | Note | 30 | text extra")
+REVERSES_VOUCHER = _column("reverses | Đảo chứng từ | Reverses | 18 | text extra")
+
+UNITS = _sheet("units", "Đơn vị", "Units",
+    "code | Mã đơn vị | Unit code | 14 | text required",
+    "name | Tên đơn vị | Unit name | 48 | text required",
+    "parent | Đơn vị cấp trên | Parent unit | 14 | text",
+    "chapter | Mã chương | Chapter code | 10 | text",
+    "kind | Loại đơn vị | Unit type | 12 | code extra",
+    "control | Kiểm soát cam kết | Commitment control | 12 | code extra",
+    "advance | Tạm ứng tối đa (%) | Advance limit (%) | 12 | int extra",
+    "xhh_control | Kiểm soát chi XHH | XHH spending control | 12 | code extra",
+)
+PRESS = _sheet("press", "Cơ quan báo chí", "Press agencies",
+    "code | Mã | Code | 14 | text required",
+    "name | Tên | Name | 40 | text required",
+    "media | Loại hình | Media type | 14 | code",
+    "governing | Cơ quan chủ quản | Governing body | 36 | text",
+    "level | Cấp | Level | 10 | code extra",
+)
+YEARS = _sheet("years", "Năm ngân sách", "Fiscal years", FISCAL_YEAR, optional(STATUS, width=12), extra=True)
+POLICIES = _sheet("policies", "Chính sách", "Policies",
+    "code | Mã chính sách | Policy code | 16 | text required",
+    "name | Tên chính sách | Policy name | 60 | text required",
+    "owner | Đơn vị chủ trì | Owner unit | 14 | text required",
+    "document_type | Loại văn bản | Document type | 14 | code",
+    "large_impact | Tác động lớn | Large social impact | 10 | code",
+    "proposed_on | Ngày đề xuất | Proposed on | 12 | date",
+    "issued_on | Ngày ban hành | Issued on | 12 | date",
+    "policy_consulted_on | Ngày lấy ý kiến chính sách | Policy consulted on | 12 | date extra",
+    "drafting_on | Ngày soạn thảo | Drafting from | 12 | date extra",
+    "draft_consulted_on | Ngày lấy ý kiến dự thảo | Draft consulted on | 12 | date extra",
+    "submitted_on | Ngày trình | Submitted on | 12 | date extra",
+    "effective_on | Ngày hiệu lực | Effective on | 12 | date extra",
+    extra=True,
+)
+LINES = _sheet("lines", "Dự toán", "Budget lines",
+    "code | Mã dòng | Line code | 16 | text required",
+    FISCAL_YEAR, UNIT, replace(DESCRIPTION, width=60),
+    "category | Nhóm chi | Category | 11 | code required",
+    SOURCE,
+    "sector | Loại-Khoản | Sector code | 10 | text",
+    "sub_item | Tiểu mục | Sub-item | 9 | text",
+    POLICY,
+    "estimate | Dự toán giao | Original estimate | 18 | amount required",
     # The year end (issue 14), written by the extract: what the year-end run carried over and cancelled
     # (ignored on import), and the previous year's line whose carry-over opened this one (read on import).
-    C("carried", "Chuyển nguồn", "Carried over", COMPUTED, extra=True, width=18, number=True),
-    C("cancelled", "Hủy dự toán", "Cancelled", COMPUTED, extra=True, width=18, number=True),
-    C("carried_from", "Chuyển từ dòng", "Carried from", extra=True, width=16),
-), amount="estimate")
-ADJUSTMENTS = Sheet("adjustments", "Điều chỉnh", "Adjustments", (
-    C("line", "Mã dòng", "Line code", required=True, width=16),
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("date", "Ngày", "Date", DATE, required=True, width=12),
-    C("amount", "Số tiền", "Amount", SIGNED, required=True, width=18),
-    C("decision", "Số quyết định", "Decision no.", required=True, width=16),
-    C("reason", "Lý do", "Reason", width=48),
-    C("transfer", "Mã điều chuyển", "Transfer key", extra=True, width=38),
-    C("reverses", "Đảo dòng số", "Reverses row", INT, extra=True, width=10),
-), amount="amount")
-ORDERS = Sheet("orders", "Đặt hàng", "Orders", (
-    C("reference", "Số hợp đồng", "Contract no.", required=True, width=22),
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("line", "Mã dòng", "Line code", required=True, width=16),
-    C("agency", "Mã cơ quan báo chí", "Press agency code", required=True, width=14),
-    C("signed_on", "Ngày ký", "Signed on", DATE, required=True, width=12),
-    C("description", "Nội dung", "Description", required=True, width=50),
-    C("policy", "Chính sách", "Policy", width=14),
-    C("stage", "Giai đoạn", "Stage", CODE, width=12),
-    C("value", "Giá trị", "Value", AMOUNT, required=True, width=18),
-    C("status", "Trạng thái", "Status", CODE, extra=True, width=13),
-    C("final", "Giá trị thanh lý", "Final value", AMOUNT, extra=True, width=18),
-    C("activity", "Mã hoạt động", "Activity code", width=16),
-), amount="value")
-ITEMS = Sheet("items", "Sản phẩm đặt hàng", "Order items", (
-    C("reference", "Số hợp đồng", "Contract no.", required=True, width=22),
-    C("product", "Sản phẩm", "Product", required=True, width=30),
-    C("quantity", "Số lượng", "Quantity", INT, required=True, width=10),
-    C("uom", "Đơn vị tính", "Unit of measure", width=12),
-    C("price", "Đơn giá", "Unit price", AMOUNT, required=True, width=16),
-    C("amount", "Thành tiền", "Amount", COMPUTED, width=18, number=True),
-    C("year", "Năm", "Year", YEAR, extra=True, width=8),
-), amount="amount")
-COURSES = Sheet("courses", "Đào tạo", "Training", (
-    C("reference", "Mã khóa", "Course code", required=True, width=20),
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("line", "Mã dòng", "Line code", required=True, width=16),
-    C("title", "Tên khóa", "Title", required=True, width=50),
-    C("start", "Từ ngày", "From", DATE, required=True, width=12),
-    C("end", "Đến ngày", "To", DATE, required=True, width=12),
-    C("participants", "Số học viên", "Participants", INT, required=True, width=10),
-    C("cost", "Chi phí", "Cost", AMOUNT, required=True, width=18),
-    C("policy", "Chính sách", "Policy", extra=True, width=14),
-    C("stage", "Giai đoạn", "Stage", CODE, extra=True, width=12),
-    C("signed_on", "Ngày ký", "Signed on", DATE, extra=True, width=12),
-    C("status", "Trạng thái", "Status", CODE, extra=True, width=13),
-    C("final", "Giá trị thanh lý", "Final value", AMOUNT, extra=True, width=18),
-    C("topic", "Chủ đề", "Topic", CODE, width=16),
-    C("activity", "Mã hoạt động", "Activity code", width=16),
-), amount="cost")
-IT_SERVICES = Sheet("it", "Dịch vụ CNTT", "IT services", (
-    C("reference", "Số hợp đồng", "Contract no.", required=True, width=22),
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("line", "Mã dòng", "Line code", required=True, width=16),
-    C("vendor", "Nhà cung cấp", "Vendor", required=True, width=34),
-    C("service", "Loại dịch vụ", "Service type", CODE, required=True, width=12),
-    C("stage", "Giai đoạn", "Stage", CODE, width=12),
-    C("start", "Từ ngày", "From", DATE, required=True, width=12),
-    C("end", "Đến ngày", "To", DATE, required=True, width=12),
-    C("value", "Giá trị", "Value", AMOUNT, required=True, width=18),
-    C("description", "Nội dung", "Description", extra=True, width=50),
-    C("policy", "Chính sách", "Policy", extra=True, width=14),
-    C("signed_on", "Ngày ký", "Signed on", DATE, extra=True, width=12),
-    C("status", "Trạng thái", "Status", CODE, extra=True, width=13),
-    C("portion", "Giá trị năm", "This year's value", COMPUTED, extra=True, width=18, number=True),
-    C("final", "Giá trị thanh lý", "Final value", AMOUNT, extra=True, width=18),
-    C("activity", "Mã hoạt động", "Activity code", width=16),
-), amount="value")
-CONTRIBUTIONS = Sheet("contributions", "Nguồn XHH", "Contributions", (
-    C("voucher", "Số chứng từ", "Voucher no.", required=True, width=18),
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("line", "Mã dòng", "Line code", required=True, width=16),
-    C("date", "Ngày", "Date", DATE, required=True, width=12),
-    C("donor", "Nhà tài trợ", "Donor", required=True, width=36),
-    C("amount", "Số tiền", "Amount", SIGNED, required=True, width=18),
-    C("note", "Ghi chú", "Note", extra=True, width=30),
-    C("reverses", "Đảo chứng từ", "Reverses", extra=True, width=18),
-), amount="amount")
-ACCEPTANCES = Sheet("acceptances", "Nghiệm thu", "Acceptances", (
-    C("record", "Số biên bản", "Record no.", required=True, width=24),
-    C("reference", "Tham chiếu", "Reference", required=True, width=22),
-    C("date", "Ngày", "Date", DATE, required=True, width=12),
-    C("value", "Giá trị nghiệm thu", "Accepted value", SIGNED, required=True, width=18),
-    C("evidence", "Minh chứng", "Evidence", width=40),
-    C("year", "Năm", "Year", YEAR, extra=True, width=8),
-    C("line", "Mã dòng", "Line code", COMPUTED, extra=True, width=16),
-    C("reverses", "Đảo biên bản", "Reverses", extra=True, width=24),
-), amount="value")
-PAYMENTS = Sheet("payments", "Thanh toán", "Payments", (
-    C("voucher", "Số chứng từ", "Voucher no.", required=True, width=18),
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("date", "Ngày", "Date", DATE, required=True, width=12),
-    C("kind", "Loại", "Kind", CODE, required=True, width=12),
-    C("reference", "Tham chiếu", "Reference", width=22),
-    C("line", "Mã dòng", "Line code", width=16),
-    C("amount", "Số tiền", "Amount", SIGNED, required=True, width=18),
-    C("note", "Ghi chú", "Note", extra=True, width=30),
-    C("reverses", "Đảo chứng từ", "Reverses", extra=True, width=18),
-), amount="amount")
+    "carried | Chuyển nguồn | Carried over | 18 | computed extra number",
+    "cancelled | Hủy dự toán | Cancelled | 18 | computed extra number",
+    "carried_from | Chuyển từ dòng | Carried from | 16 | text extra",
+    amount="estimate",
+)
+ADJUSTMENTS = _sheet("adjustments", "Điều chỉnh", "Adjustments",
+    LINE, FISCAL_YEAR, DAY, SIGNED_AMOUNT, DECISION,
+    "reason | Lý do | Reason | 48 | text",
+    "transfer | Mã điều chuyển | Transfer key | 38 | text extra",
+    "reverses | Đảo dòng số | Reverses row | 10 | int extra",
+    amount="amount",
+)
+ORDERS = _sheet("orders", "Đặt hàng", "Orders",
+    CONTRACT, FISCAL_YEAR, LINE,
+    "agency | Mã cơ quan báo chí | Press agency code | 14 | text required",
+    required(SIGNED_ON), DESCRIPTION, POLICY, STAGE, VALUE, STATUS, FINAL, ACTIVITY,
+    amount="value",
+)
+ITEMS = _sheet("items", "Sản phẩm đặt hàng", "Order items",
+    CONTRACT,
+    "product | Sản phẩm | Product | 30 | text required",
+    "quantity | Số lượng | Quantity | 10 | int required",
+    "uom | Đơn vị tính | Unit of measure | 12 | text",
+    "price | Đơn giá | Unit price | 16 | amount required",
+    "amount | Thành tiền | Amount | 18 | computed number",
+    extra(FISCAL_YEAR),
+    amount="amount",
+)
+COURSES = _sheet("courses", "Đào tạo", "Training",
+    "reference | Mã khóa | Course code | 20 | text required",
+    FISCAL_YEAR, LINE,
+    "title | Tên khóa | Title | 50 | text required",
+    START, END,
+    "participants | Số học viên | Participants | 10 | int required",
+    "cost | Chi phí | Cost | 18 | amount required",
+    extra(POLICY), extra(STAGE), SIGNED_ON, STATUS, FINAL,
+    "topic | Chủ đề | Topic | 16 | code",
+    ACTIVITY,
+    amount="cost",
+)
+IT_SERVICES = _sheet("it", "Dịch vụ CNTT", "IT services",
+    CONTRACT, FISCAL_YEAR, LINE,
+    "vendor | Nhà cung cấp | Vendor | 34 | text required",
+    "service | Loại dịch vụ | Service type | 12 | code required",
+    STAGE, START, END, VALUE, extra(DESCRIPTION), extra(POLICY), SIGNED_ON, STATUS,
+    "portion | Giá trị năm | This year's value | 18 | computed extra number",
+    FINAL, ACTIVITY,
+    amount="value",
+)
+CONTRIBUTIONS = _sheet("contributions", "Nguồn XHH", "Contributions",
+    VOUCHER, FISCAL_YEAR, LINE, DAY,
+    "donor | Nhà tài trợ | Donor | 36 | text required",
+    SIGNED_AMOUNT, NOTE, REVERSES_VOUCHER,
+    amount="amount",
+)
+ACCEPTANCES = _sheet("acceptances", "Nghiệm thu", "Acceptances",
+    "record | Số biên bản | Record no. | 24 | text required",
+    REFERENCE, DAY,
+    "value | Giá trị nghiệm thu | Accepted value | 18 | signed required",
+    "evidence | Minh chứng | Evidence | 40 | text",
+    extra(FISCAL_YEAR), extra(LINE, kind=COMPUTED),
+    "reverses | Đảo biên bản | Reverses | 24 | text extra",
+    amount="value",
+)
+PAYMENTS = _sheet("payments", "Thanh toán", "Payments",
+    VOUCHER, FISCAL_YEAR, DAY,
+    "kind | Loại | Kind | 12 | code required",
+    optional(REFERENCE), optional(LINE), SIGNED_AMOUNT, NOTE, REVERSES_VOUCHER,
+    amount="amount",
+)
 # --- the communication team and the plans (letter 837, items 1 and 2) --------------------------------
-STAFF = Sheet("staff", "Nhân sự truyền thông", "Communication staff", (
-    C("code", "Mã nhân sự", "Staff code", required=True, width=14),
-    C("name", "Họ tên", "Full name", required=True, width=30),
-    C("unit", "Mã đơn vị", "Unit code", required=True, width=12),
-    C("position", "Chức vụ", "Position", width=24),
-    C("role", "Vai trò", "Role", CODE, required=True, width=20),
-    C("mode", "Chế độ", "Assignment", CODE, required=True, width=14),
-    C("start", "Từ ngày", "From", DATE, required=True, width=12),
-    C("end", "Đến ngày", "To", DATE, width=12),
-    C("decision", "Quyết định phân công", "Assignment decision", width=20),
-))
-PARTICIPANTS = Sheet("participants", "Học viên", "Course participants", (
-    C("course", "Mã khóa", "Course code", required=True, width=20),
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("member", "Mã nhân sự", "Staff code", required=True, width=14),
-    C("completed", "Hoàn thành", "Completed", CODE, width=10),
-    C("certificate", "Số chứng chỉ", "Certificate no.", width=18),
-))
-PLANS = Sheet("plans", "Kế hoạch truyền thông", "Communication plans", (
-    C("code", "Mã kế hoạch", "Plan code", required=True, width=16),
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("unit", "Mã đơn vị", "Unit code", required=True, width=12),
-    C("policy", "Chính sách", "Policy", required=True, width=14),
-    C("title", "Tên kế hoạch", "Title", required=True, width=50),
-    C("decision", "Số quyết định", "Decision no.", width=16),
-    C("approved_on", "Ngày phê duyệt", "Approved on", DATE, width=12),
-    C("status", "Trạng thái", "Status", CODE, width=13),
-    C("version", "Phiên bản", "Version", INT, extra=True, width=9),
-))
-ACTIVITIES = Sheet("activities", "Hoạt động truyền thông", "Plan activities", (
-    C("plan", "Mã kế hoạch", "Plan code", required=True, width=16),
-    C("year", "Năm", "Year", YEAR, required=True, width=8),
-    C("code", "Mã hoạt động", "Activity code", required=True, width=16),
-    C("stage", "Giai đoạn", "Stage", CODE, required=True, width=14),
-    C("content", "Nội dung", "Content", required=True, width=50),
-    C("channel", "Hình thức", "Channel", CODE, required=True, width=16),
-    C("audience", "Đối tượng", "Audience", width=24),
-    C("start", "Từ ngày", "From", DATE, required=True, width=12),
-    C("end", "Đến ngày", "To", DATE, required=True, width=12),
-    C("cost", "Dự kiến kinh phí", "Estimated cost", AMOUNT, required=True, width=18),
-    C("source", "Nguồn", "Source", CODE, width=8),
-    C("line", "Mã dòng", "Line code", width=16),
-    C("version", "Phiên bản", "Version", INT, extra=True, width=9),
-    C("done_on", "Ngày thực hiện", "Done on", DATE, extra=True, width=12),
-), amount="cost")
-COMMENTS = Sheet("comments", "Góp ý dự thảo", "Draft comments", (
-    C("policy", "Chính sách", "Policy", required=True, width=14),
-    C("date", "Ngày", "Date", DATE, required=True, width=12),
-    C("unit", "Mã đơn vị", "Unit code", required=True, width=12),
-    C("comment", "Nội dung góp ý", "Comment", required=True, width=60),
-    C("response", "Tiếp thu", "Response", width=60),
-))
-AUDIT_LOG = Sheet("audit", "Nhật ký", "Audit log", (
-    C("seq", "Số thứ tự", "Seq", INT, width=9),
-    C("time", "Thời điểm (giờ Việt Nam)", "Time (Vietnam)", DATE, width=19),
-    C("actor", "Người thực hiện", "Actor", width=14),
-    C("action", "Thao tác", "Action", width=22),
-    C("entity_type", "Loại đối tượng", "Entity type", width=16),
-    C("entity_id", "Mã đối tượng", "Entity id", width=10),
-    C("before", "Trước", "Before", width=40),
-    C("after", "Sau", "After", width=40),
-    C("occurred_at", "Thời điểm gốc (UTC)", "Recorded time (UTC)", width=27),
-    C("prev_hash", "Mã băm trước", "Previous hash", width=20),
-    C("hash", "Mã băm", "Hash", width=20),
-))
-ABOUT = Sheet("about", "Thông tin", "About", ())
-SUMMARY = Sheet("summary", "Tổng hợp", "Summary", ())
-GUIDE = Sheet("guide", "Hướng dẫn", "Instructions", ())
-del C
+STAFF = _sheet("staff", "Nhân sự truyền thông", "Communication staff",
+    "code | Mã nhân sự | Staff code | 14 | text required",
+    "name | Họ tên | Full name | 30 | text required",
+    UNIT,
+    "position | Chức vụ | Position | 24 | text",
+    "role | Vai trò | Role | 20 | code required",
+    "mode | Chế độ | Assignment | 14 | code required",
+    START, optional(END),
+    "decision | Quyết định phân công | Assignment decision | 20 | text",
+)
+PARTICIPANTS = _sheet("participants", "Học viên", "Course participants",
+    "course | Mã khóa | Course code | 20 | text required",
+    FISCAL_YEAR,
+    "member | Mã nhân sự | Staff code | 14 | text required",
+    "completed | Hoàn thành | Completed | 10 | code",
+    "certificate | Số chứng chỉ | Certificate no. | 18 | text",
+)
+PLANS = _sheet("plans", "Kế hoạch truyền thông", "Communication plans",
+    "code | Mã kế hoạch | Plan code | 16 | text required",
+    FISCAL_YEAR, UNIT, required(POLICY),
+    "title | Tên kế hoạch | Title | 50 | text required",
+    optional(DECISION),
+    "approved_on | Ngày phê duyệt | Approved on | 12 | date",
+    optional(STATUS), VERSION,
+)
+ACTIVITIES = _sheet("activities", "Hoạt động truyền thông", "Plan activities",
+    "plan | Mã kế hoạch | Plan code | 16 | text required",
+    FISCAL_YEAR, required(ACTIVITY, key="code"), required(STAGE, width=14),
+    "content | Nội dung | Content | 50 | text required",
+    "channel | Hình thức | Channel | 16 | code required",
+    "audience | Đối tượng | Audience | 24 | text",
+    START, END,
+    "cost | Dự kiến kinh phí | Estimated cost | 18 | amount required",
+    optional(SOURCE), optional(LINE), VERSION,
+    "done_on | Ngày thực hiện | Done on | 12 | date extra",
+    amount="cost",
+)
+COMMENTS = _sheet("comments", "Góp ý dự thảo", "Draft comments",
+    required(POLICY), DAY, UNIT,
+    "comment | Nội dung góp ý | Comment | 60 | text required",
+    "response | Tiếp thu | Response | 60 | text",
+)
+AUDIT_LOG = _sheet("audit", "Nhật ký", "Audit log",
+    "seq | Số thứ tự | Seq | 9 | int",
+    "time | Thời điểm (giờ Việt Nam) | Time (Vietnam) | 19 | date",
+    "actor | Người thực hiện | Actor | 14 | text",
+    "action | Thao tác | Action | 22 | text",
+    "entity_type | Loại đối tượng | Entity type | 16 | text",
+    "entity_id | Mã đối tượng | Entity id | 10 | text",
+    "before | Trước | Before | 40 | text",
+    "after | Sau | After | 40 | text",
+    "occurred_at | Thời điểm gốc (UTC) | Recorded time (UTC) | 27 | text",
+    "prev_hash | Mã băm trước | Previous hash | 20 | text",
+    "hash | Mã băm | Hash | 20 | text",
+)
+ABOUT = _sheet("about", "Thông tin", "About")
+SUMMARY = _sheet("summary", "Tổng hợp", "Summary")
+GUIDE = _sheet("guide", "Hướng dẫn", "Instructions")
 
 # The data sheets in the spec's order (the extract's and the template's), with the two extra sheets
 # placed before the budget lines that need them and the team's and plans' sheets last. Import applies

@@ -820,3 +820,16 @@ def test_a_course_without_a_signing_date_is_signed_on_its_start_date_not_on_the_
     assert result.written, problems_of(result)
     assert sql(demo_db, "SELECT signed_on FROM commitments WHERE reference = 'KH-X-09'") in (dt.date(2026, 3, 10), "2026-03-10")
     assert sql(demo_db, "SELECT COUNT(*) FROM acceptances a JOIN commitments c ON c.id = a.commitment_id WHERE c.reference = 'KH-X-09'") == 1
+
+
+def test_a_layout_row_of_text_reads_as_its_column_and_a_slip_in_it_fails_at_once():
+    assert L._column("amount | Thành tiền | Amount | 18 | computed number") == L.Column(
+        "amount", "Thành tiền", "Amount", L.COMPUTED, width=18, number=True)
+    assert L._column(" line | Mã dòng | Line code | 16 | text required extra ") == L.Column(
+        "line", "Mã dòng", "Line code", required=True, extra=True, width=16)
+    for slip in ("x | X | X | 9 | text requried", "x | X | X | 9 | txt", "x | X | 9 | text"):
+        with pytest.raises(ValueError):
+            L._column(slip)
+    # The shared columns are the sheets' own: a sheet that has one otherwise says so.
+    assert L.ORDERS.column("signed_on").required and not L.COURSES.column("signed_on").required
+    assert L.ACCEPTANCES.column("line") == L.Column("line", "Mã dòng", "Line code", L.COMPUTED, extra=True, width=16)
