@@ -17,6 +17,7 @@ they are already approved in the ledger, and is otherwise refused with a sentenc
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import select
@@ -67,6 +68,14 @@ def _same_activity(v: dict[str, Any], other: dict[str, Any]) -> bool:
     return all(v.get(k) == other.get(k) for k in ACTIVITY_COLUMNS if not (k == "source" and v.get(k) is None))
 
 
+def _comment_key(v: dict[str, Any]) -> tuple:
+    return v["policy"], v["unit"], v["date"], v["comment"]
+
+
+def _comment_shown(v: dict[str, Any]) -> str:
+    return f"{v['policy']} · {v['unit']} · {format_date(v['date'])}"
+
+
 def _ledger_activity(a: Any) -> dict[str, Any]:
     return {"stage": a.stage, "content": a.content, "channel": a.channel, "audience": a.audience or None, "start": a.start_on, "end": a.end_on,
             "cost": a.estimated_cost, "source": a.source_code, "line": a.line, "done_on": a.done_on}
@@ -100,19 +109,24 @@ class PlansPlanning(Planner):
         ))
         return True
 
-    # --- comments on drafts ------------------------------------------------------------------------
-    def comments(self, sheet: SheetRows) -> None:
-        known = match_team.comments(self.session, {r.typed["policy"] for r in sheet.rows if r.typed})
+    def distinct(self, sheet: SheetRows, rows: Iterable[Row], key: Callable[[dict[str, Any]], Any],
+                 shown: Callable[[dict[str, Any]], str]) -> Iterator[tuple[Row, dict[str, Any], str]]:
+        """The typed rows of ``rows``, each with its values and how a message shows it, but a row whose
+        ``key`` an earlier row already has: that one is a duplicate-row problem instead."""
         seen: dict = {}
-        for row in sheet.rows:
+        for row in rows:
             v = row.typed
             if v is None:
                 continue
-            key = (v["policy"], v["unit"], v["date"], v["comment"])
-            shown = f"{v['policy']} · {v['unit']} · {format_date(v['date'])}"
-            if self.duplicate(sheet, row, seen, key, shown):
-                continue
-            pool = known.get(key)
+            label = shown(v)
+            if not self.duplicate(sheet, row, seen, key(v), label):
+                yield row, v, label
+
+    # --- comments on drafts ------------------------------------------------------------------------
+    def comments(self, sheet: SheetRows) -> None:
+        known = match_team.comments(self.session, {r.typed["policy"] for r in sheet.rows if r.typed})
+        for row, v, shown in self.distinct(sheet, sheet.rows, _comment_key, _comment_shown):
+            pool = known.get(_comment_key(v))
             if pool:
                 there = pool.pop(0)
                 if self.denied(sheet, row, there.unit_id):
@@ -259,12 +273,7 @@ class PlansPlanning(Planner):
         rows = self.activity_rows.pop(key, [])
         self.planned_rows[key] = rows
         plan = ("plan", key)
-        seen: dict = {}
-        for row in rows:
-            v = row.typed
-            shown = f"{v['plan']} ({v['year']}) · {v['code']}"
-            if self.duplicate(sheet, row, seen, v["code"], shown):
-                continue
+        for row, v, shown in self.distinct(sheet, rows, lambda v: v["code"], lambda v: f"{v['plan']} ({v['year']}) · {v['code']}"):
             gives = (("activity", (v["year"], v["code"])),)
             needs = (plan, *((("line", (v["year"], v["line"])),) if v.get("line") else ()))
             there = self.activities_known.get((existing.id, v["code"])) if existing is not None else None

@@ -106,12 +106,7 @@ class TeamPlanning(PlansPlanning):
             named = (self.commitments_known.get(k) for k in [key, *self.attendance()])
             self._listed = match_team.participants(self.session, {c.id for c in named if c is not None and c.kind == "course"})
         known = self._listed
-        seen: dict = {}
-        for row in rows:
-            v = row.typed
-            shown = f"{v['course']} ({v['year']}) · {v['member']}"
-            if self.duplicate(sheet, row, seen, v["member"], shown):
-                continue
+        for row, v, shown in self.distinct(sheet, rows, lambda v: v["member"], lambda v: f"{v['course']} ({v['year']}) · {v['member']}"):
             there = known.get((course_id, v["member"]))
             completed = v.get("completed") != "KHONG"
             if there is not None and (there.completed, there.certificate_no or None) == (completed, v.get("certificate")):

@@ -284,3 +284,25 @@ def test_the_operator_approves_a_draft_plan_by_file_and_a_decision_number_is_nee
     assert scalar(demo_db, "SELECT status || ' ' || decision_no FROM communication_plans WHERE code = 'KH-TT-02'") == "DA_DUYET 50/QĐ-BYT"
     again = import_workbook(demo_db, actors["officer"], approve)
     assert again.ok and again.new == 0 and again.unchanged == 1
+
+
+def test_a_row_repeated_on_the_comments_activities_or_participants_sheet_is_named_with_the_first(demo_db, actors):
+    build_team_and_plans(demo_db, actors)
+    snapshot = dump(demo_db)
+    comment = ["LUAT-BHYT", "02/03/2026", "BYT-TT", "Góp ý mới", None]
+    activity = ["KH-TT-20", 2026, "A-1", "Soạn thảo", "Tọa đàm", "Hội nghị, đối thoại", "05/01/2026", "06/01/2026", "5.000.000"]
+    participant = ["KH-BYT-TT-26-02", 2026, "NS-01", None, "CC-2026-01"]
+    result = import_workbook(demo_db, SYSTEM, build({
+        "Góp ý dự thảo": [["Chính sách", "Ngày", "Mã đơn vị", "Nội dung góp ý", "Tiếp thu"], comment, comment],
+        "Kế hoạch truyền thông": [["Mã kế hoạch", "Năm", "Mã đơn vị", "Chính sách", "Tên kế hoạch"], ["KH-TT-20", 2026, "BYT-TT", "LUAT-BHYT", "Kế hoạch"]],
+        "Hoạt động truyền thông": [["Mã kế hoạch", "Năm", "Mã hoạt động", "Giai đoạn", "Nội dung", "Hình thức", "Từ ngày", "Đến ngày", "Dự kiến kinh phí"],
+                                   activity, [*activity[:4], "Tọa đàm khác", *activity[5:]]],
+        "Học viên": [["Mã khóa", "Năm", "Mã nhân sự", "Hoàn thành", "Số chứng chỉ"], participant, participant],
+    }))
+    assert not result.written
+    assert sorted((p.sheet, p.row, p.key, p.message("en")) for p in result.problems) == [
+        ("Góp ý dự thảo", 3, "xl.duplicate_row", "Same key LUAT-BHYT · BYT-TT · 02/03/2026 as row 2 of this sheet."),
+        ("Hoạt động truyền thông", 3, "xl.duplicate_row", "Same key KH-TT-20 (2026) · A-1 as row 2 of this sheet."),
+        ("Học viên", 3, "xl.duplicate_row", "Same key KH-BYT-TT-26-02 (2026) · NS-01 as row 2 of this sheet."),
+    ]
+    assert dump(demo_db) == snapshot
