@@ -1,4 +1,5 @@
-"""What the typed reads share: turning SQL result rows into frozen dataclasses, and the sums in SQL."""
+"""What the typed reads share: turning SQL result rows into frozen dataclasses, the sums in SQL, and
+what every reversible entry's row knows of its reversal."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import BigInteger, cast, exists, func, or_
 from sqlalchemy.orm import aliased
 
+from ledger.domain import rules
 from ledger.domain.codes import fold
 
 T = TypeVar("T")
@@ -23,6 +25,18 @@ def rows_as(cls: type[T], result: Iterable[Any], **extra: Any) -> list[T]:
     """One ``cls`` per result row, taking the row's columns that name a field of ``cls``."""
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     return [cls(**{k: v for k, v in row.items() if k in names}, **extra) for row in result]
+
+
+class Reversible:
+    """The row of an entry that a reversal may cancel (adjustment, acceptance, payment, contribution):
+    a frozen dataclass mixing this in has the two fields below, read with ``reversed_flag``."""
+
+    reverses_id: int | None  # the entry this one reverses: a reversal is never reversed itself
+    reversed: bool
+
+    @property
+    def reversible(self) -> bool:
+        return rules.is_reversible(self.reverses_id, self.reversed)
 
 
 def reversed_flag(model) -> Any:

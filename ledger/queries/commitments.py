@@ -12,7 +12,7 @@ from sqlalchemy import BigInteger, cast, func, select
 
 from ledger.domain import rules
 from ledger.domain.errors import NotFound, problem
-from ledger.queries.base import big_sum, folded_match, reversed_flag, rows_as
+from ledger.queries.base import Reversible, big_sum, folded_match, reversed_flag, rows_as
 from ledger.reports.coverage import course_participants_expression  # a listed course counts its list
 from ledger.store.access import Actor, scope_unit_ids
 from ledger.store.balances import commitment_balance, held_expression, line_balance
@@ -102,7 +102,7 @@ class ItemRow:
 
 
 @dataclass(frozen=True)
-class AcceptanceRow:
+class AcceptanceRow(Reversible):
     id: int
     record_no: str
     date: dt.date
@@ -111,13 +111,9 @@ class AcceptanceRow:
     reverses_id: int | None
     reversed: bool
 
-    @property
-    def reversible(self) -> bool:
-        return rules.is_reversible(self.reverses_id, self.reversed)
-
 
 @dataclass(frozen=True)
-class PaymentRow:
+class PaymentRow(Reversible):
     """A payment (an advance, a regular payment, or a reversal of one), with what it was paid on."""
 
     id: int
@@ -135,13 +131,9 @@ class PaymentRow:
     unit_code: str
     created_by: str
 
-    @property
-    def reversible(self) -> bool:
-        return rules.is_reversible(self.reverses_id, self.reversed)
-
 
 @dataclass(frozen=True)
-class ContributionRow:
+class ContributionRow(Reversible):
     id: int
     voucher_no: str
     date: dt.date

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 
-from ledger.domain import rules
-from ledger.queries.base import big_sum, folded_match, reversed_flag, rows_as
+from ledger.queries.base import Reversible, big_sum, folded_match, reversed_flag, rows_as
 from ledger.services import budget as budget_service
 from ledger.services.reference import unit_by_code
 from ledger.store.access import Actor, scope_unit_ids, subtree
@@ -52,7 +51,7 @@ class LineRow:
 
 
 @dataclass(frozen=True)
-class AdjustmentRow:
+class AdjustmentRow(Reversible):
     """One posted adjustment (a transfer leg or a reversal included), with whether it was reversed."""
 
     id: int
@@ -68,10 +67,6 @@ class AdjustmentRow:
     created_by: str
     created_at: dt.datetime
     reversed: bool
-
-    @property
-    def reversible(self) -> bool:
-        return rules.is_reversible(self.reverses_id, self.reversed)
 
 
 @dataclass(frozen=True)

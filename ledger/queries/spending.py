@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ledger.queries.base import big_sum, folded_match, reversed_flag, rows_as
-from ledger.queries.commitments import PaymentRow
+from ledger.queries.commitments import ContributionRow, PaymentRow
 from ledger.store.access import Actor, scope_unit_ids
 from ledger.store.db import Database
 from ledger.store.models import BudgetLine, Commitment, Contribution, Payment, PressAgency, Unit
@@ -34,18 +34,12 @@ class SpendingFilters:
 
 
 @dataclass(frozen=True)
-class ContributionListRow:
-    id: int
-    voucher_no: str
-    date: dt.date
-    donor: str
-    amount: int
-    reverses_id: int | None
-    reversed: bool
+class ContributionListRow(ContributionRow):
+    """A contribution as the search lists it, beside what a line's own list shows: which line and unit."""
+
     line_id: int
     line_code: str
     unit_code: str
-    created_by: str
 
 
 @dataclass(frozen=True)

@@ -305,10 +305,7 @@ def update_activity(session: Session, actor: Actor, activity_id: int, **changes:
         found.append(problem("activity.unknown_field", unknown[0], value=", ".join(unknown)))
     clean = _activity_fields(session, found, plan, current | changes)
     found.raise_if_any()
-    before = audit.snapshot(activity)
-    for name, value in clean.items():
-        setattr(activity, name, value)
-    audit.record_change(session, actor.username, "plan_activity.update", activity, before)
+    audit.record_update(session, actor.username, "plan_activity.update", activity, clean)
     return activity
 
 

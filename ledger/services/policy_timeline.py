@@ -101,10 +101,7 @@ def set_policy_profile(session: Session, actor: Actor, policy: Any, **changes: A
     merged = {name: getattr(target, name) for name in PROFILE_FIELDS} | changes
     clean = _profile(found, merged)
     found.raise_if_any()
-    before = audit.snapshot(target)
-    for name, value in clean.items():
-        setattr(target, name, value)
-    audit.record_change(session, actor.username, "policy.profile", target, before)
+    audit.record_update(session, actor.username, "policy.profile", target, clean)
     return target
 
 

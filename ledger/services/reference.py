@@ -185,7 +185,6 @@ def update_unit(db: Database, actor: Actor, code: str, **data: Any) -> Unit:
         unit = unit_by_code(session, code)
         if unit is None:
             raise NotFound(problem("unit.unknown", value=code))
-        before = audit.snapshot(unit)
         merged = {
             "name": unit.name,
             "kind": unit.kind,
@@ -201,9 +200,7 @@ def update_unit(db: Database, actor: Actor, code: str, **data: Any) -> Unit:
         if clean["parent_id"] is not None and clean["parent_id"] in subtree(session, unit.id):
             found.append(problem("unit.cycle", "parent_code"))
         found.raise_if_any()
-        for key, value in clean.items():
-            setattr(unit, key, value)
-        audit.record_change(session, actor.username, "unit.update", unit, before)
+        audit.record_update(session, actor.username, "unit.update", unit, clean)
         return unit
 
 

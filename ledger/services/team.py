@@ -367,17 +367,3 @@ def set_completion(session: Session, actor: Actor, participant_id: int, complete
     audit.record_change(session, actor.username, "course_participant.update", participant, before)
     return participant
 
-
-__all__ = [
-    "add_assignment",
-    "add_member",
-    "add_participant",
-    "end_assignment",
-    "find_assignment",
-    "member_by_code",
-    "participant_of",
-    "record_participant_row",
-    "record_staff_row",
-    "set_completion",
-    "set_course_topic",
-]

@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, inspect, select
@@ -196,6 +196,14 @@ def record_change(session: Session, actor: str, action: str, obj: Base, before: 
     session.flush()
     entity_type = next(name for name, model in AUDITED_MODELS.items() if isinstance(obj, model))
     return record(session, actor, action, entity_type, entity_key(obj), before, snapshot(obj))
+
+
+def record_update(session: Session, actor: str, action: str, obj: Base, values: Mapping[str, Any]) -> AuditEvent:
+    """Set a row's columns to ``values`` (already validated) and append the event of that change."""
+    before = snapshot(obj)
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return record_change(session, actor, action, obj, before)
 
 
 def event_count(session: Session) -> int:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledger_testkit import rows, scalar
+from ledger_testkit import line_id, rows, scalar
 
 from ledger.domain import rules
-from ledger.queries.commitments import commitments_summary, find_commitments
+from ledger.queries.commitments import commitments_summary, find_commitments, line_activity
 from ledger.queries.lines import LineFilters, list_lines
 from ledger.queries.spending import SpendingFilters, find_contributions, find_payments
+from ledger.services import payments
 
 YEAR = 2026
 
@@ -62,6 +63,19 @@ def test_contributions_are_listed_with_their_total(demo_db, actors):
     received = find_contributions(demo_db, actors["leader"], SpendingFilters(year=YEAR))
     assert received.count == scalar(demo_db, "SELECT COUNT(*) FROM contributions WHERE year = :y", y=YEAR) > 0
     assert received.total == scalar(demo_db, "SELECT SUM(amount) FROM contributions WHERE year = :y", y=YEAR)
+
+
+def test_a_contribution_is_reversible_until_reversed_in_the_search_and_on_its_line(demo_db, actors):
+    officer, xhh = actors["officer"], line_id(demo_db, "BYT-TT-26-04")
+    kept = payments.record_contribution(demo_db, officer, year=YEAR, voucher_no="XHH-RV-1", line=xhh, date=dt.date(2026, 3, 2), donor="UNICEF", amount=1_000_000)
+    gift = payments.record_contribution(demo_db, officer, year=YEAR, voucher_no="XHH-RV-2", line=xhh, date=dt.date(2026, 3, 2), donor="UNICEF", amount=2_000_000)
+    reversal = payments.reverse_contribution(demo_db, officer, gift.id, "Nhà tài trợ rút", dt.date(2026, 3, 3))
+    listed = {c.id: c for c in find_contributions(demo_db, officer, SpendingFilters(year=YEAR, line_id=xhh)).rows}
+    on_line = {c.id: c for c in line_activity(demo_db, officer, xhh).contributions}
+    for rows_of in (listed, on_line):
+        assert [(rows_of[i].reversed, rows_of[i].reversible) for i in (kept.id, gift.id, reversal.id)] == [(False, True), (True, False), (False, False)]
+        assert rows_of[reversal.id].reverses_id == gift.id
+    assert (listed[gift.id].line_code, listed[gift.id].unit_code) == ("BYT-TT-26-04", "BYT-TT")
 
 
 def test_commitment_totals_are_sql_over_everything_and_a_closed_order_shows_its_final_value(demo_db, actors):

@@ -8,6 +8,7 @@ at its boundary; refusals are checked to write nothing; figures are checked agai
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from ledger_testkit import actor_of, keys, refused, rows, scalar, unit_id
@@ -99,8 +100,10 @@ def people(demo_db):
 def test_policy_profile_and_its_stage_order(demo_db, people):
     policy = set_policy_profile(demo_db, people["admin"], POLICY, document_type="Nghị định", large_impact="CO", proposed_on="01/02/2025", drafting_on=dt.date(2025, 6, 1))
     assert (policy.document_type, policy.large_impact, policy.proposed_on) == ("NGHI_DINH", True, dt.date(2025, 2, 1))
-    event = rows(demo_db, "SELECT action, actor FROM audit_events ORDER BY seq DESC")[0]
-    assert tuple(event) == ("policy.profile", "admin")
+    event = rows(demo_db, "SELECT action, actor, before, after FROM audit_events ORDER BY seq DESC")[0]
+    assert tuple(event[:2]) == ("policy.profile", "admin")
+    before, after = json.loads(event[2]), json.loads(event[3])
+    assert (before.get("document_type"), after["document_type"], after["large_impact"], after["proposed_on"]) == (None, "NGHI_DINH", True, "2025-02-01")
     error = refused(demo_db, ValidationError, set_policy_profile, demo_db, people["admin"], POLICY, submitted_on=dt.date(2025, 5, 31))
     assert keys(error) == {"policy.stage_order"}
     assert "Soạn thảo" in error.messages()[0] and "Trình" in error.messages()[0]
@@ -358,6 +361,11 @@ def test_draft_activities_change_and_approved_ones_are_marked_done(demo_db, peop
     activity = P.add_activity(demo_db, people["officer"], plan.id, **_activity())
     changed = P.update_activity(demo_db, people["officer"], activity.id, estimated_cost="250.000.000", channel="Mạng xã hội")
     assert (changed.estimated_cost, changed.channel, changed.stage) == (250_000_000, "MANG_XA_HOI", "DE_XUAT")
+    action, before, after = rows(demo_db, "SELECT action, before, after FROM audit_events ORDER BY seq DESC")[0]
+    before, after = json.loads(before), json.loads(after)
+    assert action == "plan_activity.update" and {k: (before[k], after[k]) for k in before if before[k] != after[k]} == {
+        "estimated_cost": (200_000_000, 250_000_000), "channel": ("DAT_HANG_BAO_CHI", "MANG_XA_HOI")
+    }
     assert keys(refused(demo_db, ValidationError, P.update_activity, demo_db, people["officer"], activity.id, end_on=dt.date(2027, 1, 1))) == {"activity.outside_year"}
     assert keys(refused(demo_db, ValidationError, P.mark_activity_done, demo_db, people["officer"], activity.id, dt.date(2026, 3, 1))) == {"plan.not_allowed_mark_done"}
     P.approve_plan(demo_db, people["leader"], plan.id, decision_no="1/QĐ")

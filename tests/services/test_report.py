@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import json
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 from conftest import DEMO_PASSWORD, actor_for, missing
@@ -23,8 +24,8 @@ from openpyxl import load_workbook
 from ledger.cli import main
 from ledger.domain.errors import NotFound, PermissionDenied, ValidationError
 from ledger.reports.ministry import files, signing
-from ledger.reports.ministry.annex import SUMMARY_HEADERS, TOTAL
-from ledger.reports.ministry.document import MOTTO, NATIONAL_TITLE, SECTIONS, soffice, to_pdf
+from ledger.reports.ministry.annex import SUMMARY_HEADERS, TOTAL, period_label
+from ledger.reports.ministry.document import MOTTO, NATIONAL_TITLE, SECTIONS, heading, soffice, to_pdf
 from ledger.reports.ministry.figures import CHILD_FIELDS
 from ledger.reports.plans import coverage_407
 from ledger.services import report as service
@@ -341,6 +342,15 @@ def test_a_range_report_counts_the_payments_in_the_range(demo_db):
     assert national.figures["staff"]["people"] == 3  # HNI's assignment still held on 30/06
     document = Document(io.BytesIO(files.docx_bytes(rep)))
     assert "Công tác truyền thông chính sách từ ngày 01/03/2025 đến ngày 30/06/2025 (năm 2025)" in [p.text for p in document.paragraphs]
+
+
+def test_the_document_and_the_annex_word_the_period_alike():
+    whole = SimpleNamespace(year=2025, figures={"as_of": "2025-12-31"})
+    part = SimpleNamespace(year=2025, figures={"as_of": "2025-06-30", "period": {"from": "2025-03-01", "to": "2025-06-30"}})
+    assert heading(whole) == "Công tác truyền thông chính sách năm 2025"
+    assert period_label(whole) == "Năm 2025 (số liệu đến ngày 31/12/2025)"
+    assert heading(part) == "Công tác truyền thông chính sách từ ngày 01/03/2025 đến ngày 30/06/2025 (năm 2025)"
+    assert period_label(part) == "Từ ngày 01/03/2025 đến ngày 30/06/2025 (năm 2025; số liệu đến ngày 30/06/2025)"
 
 
 def test_a_range_outside_the_year_is_refused(demo_db, capsys):

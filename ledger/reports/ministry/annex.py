@@ -17,6 +17,7 @@ import xlsxwriter
 from ledger.domain import codes
 from ledger.domain.formatting import format_date, format_datetime
 from ledger.reports.ministry.consolidation import Report
+from ledger.reports.ministry.document import period_words
 from ledger.reports.ministry.figures import CHILD_FIELDS, MONEY
 
 MONEY_FORMAT = "#,##0"
@@ -70,11 +71,8 @@ def info_rows(report: Report) -> list[tuple[str, Any]]:
 
 def period_label(report: Report) -> str:
     """The period in words: the year, or the range inside it; with the day the figures stand at."""
-    period = report.figures.get("period")
-    if period:
-        start, end = dt.date.fromisoformat(period["from"]), dt.date.fromisoformat(period["to"])
-        return f"Từ ngày {format_date(start)} đến ngày {format_date(end)} (năm {report.year}; số liệu đến ngày {format_date(end)})"
-    return f"Năm {report.year} (số liệu đến ngày {format_date(_as_of(report))})"
+    words = period_words(report, note=f"số liệu đến ngày {format_date(_as_of(report))}")
+    return words[0].upper() + words[1:]  # a cell of its own: it starts with a capital
 
 
 def _as_of(report: Report) -> dt.date:

@@ -25,6 +25,7 @@ from docx.shared import Mm, Pt
 from ledger.domain import codes
 from ledger.domain.formatting import format_amount, format_date
 from ledger.reports.ministry.consolidation import Report
+from ledger.reports.ministry.figures import stored_period
 
 NATIONAL_TITLE = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
@@ -40,13 +41,20 @@ def date_in_words(place: str, day: dt.date) -> str:
     return f"{place}, ngày {d} tháng {m} năm {day.year}"
 
 
+def period_words(report: Report, note: str = "") -> str:
+    """The report's period as the document and the annex write it: ``năm 2025``, or ``từ ngày
+    01/03/2025 đến ngày 30/06/2025 (năm 2025)``; a ``note`` joins the year in the brackets."""
+    period = stored_period(report.figures)
+    if period is None:
+        return f"năm {report.year} ({note})" if note else f"năm {report.year}"
+    start, end = map(format_date, period)
+    year = f"năm {report.year}; {note}" if note else f"năm {report.year}"
+    return f"từ ngày {start} đến ngày {end} ({year})"
+
+
 def heading(report: Report) -> str:
     """The document's title line: the year, or the range of dates inside it."""
-    period = report.figures.get("period")
-    if period:
-        start, end = dt.date.fromisoformat(period["from"]), dt.date.fromisoformat(period["to"])
-        return f"Công tác truyền thông chính sách từ ngày {format_date(start)} đến ngày {format_date(end)} (năm {report.year})"
-    return f"Công tác truyền thông chính sách năm {report.year}"
+    return f"Công tác truyền thông chính sách {period_words(report)}"
 
 
 def _paragraph(cell_or_doc, text: str = "", *, bold: bool = False, italic: bool = False, size: int = 13, align=None, upper: bool = False):

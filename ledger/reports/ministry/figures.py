@@ -77,6 +77,12 @@ def check_period(year: int, date_from: dt.date | None, date_to: dt.date | None) 
     return date_from, date_to
 
 
+def stored_period(figures: dict[str, Any]) -> Period | None:
+    """The range of dates ``build_figures`` computed ``figures`` for; None for the whole year."""
+    period = figures.get("period")
+    return (dt.date.fromisoformat(period["from"]), dt.date.fromisoformat(period["to"])) if period else None
+
+
 def _estimates(session: Session, sel: dashboard.Selection) -> dict[tuple[int, str, str], int]:
     """The original estimates (dự toán ban đầu) by unit × category × source, summed in SQL."""
     keys = (BudgetLine.unit_id, BudgetLine.category_code, BudgetLine.source_code)
