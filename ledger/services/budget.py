@@ -19,6 +19,8 @@ from ledger.domain import clock, codes
 from ledger.domain.errors import NotFound, PermissionDenied, ValidationError, problem
 from ledger.domain.formatting import format_amount, parse_year
 from ledger.domain.validation import Problems
+from ledger.queries import records
+from ledger.queries.records import Record
 from ledger.services import tokens
 from ledger.services.reference import policy_named, unit_by_code, valid_budget_code
 from ledger.store import audit, cache
@@ -80,12 +82,12 @@ def _open_year(session: Session, found: Problems, year: int | None, field: str =
         found.append(problem("year.closed", field, year=year))
 
 
-def add_line(db: Database, actor: Actor, **data: Any) -> BudgetLine:
+def add_line(db: Database, actor: Actor, **data: Any) -> Record:
     """Record a new budget line. Fields: code, year, unit_code, description, category, source,
     sector_code, sub_item, policy_code, original_estimate, and optionally carried_from (the code of
     the line of the previous year, same unit, whose carry-over opened this one)."""
     with db.write() as session:
-        return add_line_in(session, actor, **data)
+        return records.written(session, add_line_in(session, actor, **data))
 
 
 def add_line_in(session: Session, actor: Actor, **data: Any) -> BudgetLine:
@@ -242,11 +244,11 @@ def _check_adjustment_fields(session: Session, line: BudgetLine, amount: Any, da
     return value, when, decision, why
 
 
-def adjust_line(db: Database, actor: Actor, line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, token: str | None = None) -> Adjustment:
+def adjust_line(db: Database, actor: Actor, line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, token: str | None = None) -> Record:
     """Post a supplement (+) or reduction (−) to a line under a decision (``token``: the posting
     form's, ``ledger.services.tokens``: a second posting with it is refused)."""
     with tokens.guarded(db, token), db.write() as session:
-        return adjust_line_in(session, actor, line_id, amount, date, decision_no, reason, token=token)
+        return records.written(session, adjust_line_in(session, actor, line_id, amount, date, decision_no, reason, token=token))
 
 
 def adjust_line_in(session: Session, actor: Actor, line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, token: str | None = None) -> Adjustment:
@@ -255,10 +257,10 @@ def adjust_line_in(session: Session, actor: Actor, line_id: int, amount: Any, da
     return _post_adjustment(session, actor, line, value, when, decision, why, token=token)
 
 
-def transfer(db: Database, actor: Actor, from_line_id: int, to_line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, token: str | None = None) -> tuple[Adjustment, Adjustment]:
+def transfer(db: Database, actor: Actor, from_line_id: int, to_line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, token: str | None = None) -> tuple[Record, Record]:
     """Move an amount between two lines of one year and one source under one decision (nets to zero)."""
     with tokens.guarded(db, token), db.write() as session:
-        return transfer_in(session, actor, from_line_id, to_line_id, amount, date, decision_no, reason, token=token)
+        return records.written(session, transfer_in(session, actor, from_line_id, to_line_id, amount, date, decision_no, reason, token=token))
 
 
 def transfer_in(session: Session, actor: Actor, from_line_id: int, to_line_id: int, amount: Any, date: Any, decision_no: Any, reason: Any = "", *, transfer_key: str | None = None, token: str | None = None) -> tuple[Adjustment, Adjustment]:
@@ -291,10 +293,10 @@ def _new_transfer_key(session: Session, wanted: str | None) -> str:
     return key
 
 
-def reverse_adjustment(db: Database, actor: Actor, adjustment_id: int, reason: Any, date: Any | None = None, *, token: str | None = None) -> list[Adjustment]:
+def reverse_adjustment(db: Database, actor: Actor, adjustment_id: int, reason: Any, date: Any | None = None, *, token: str | None = None) -> list[Record]:
     """Cancel a posted adjustment (both legs of a transfer) by opposite entries that point to it."""
     with tokens.guarded(db, token), db.write() as session:
-        return reverse_adjustment_in(session, actor, adjustment_id, reason, date, token=token)
+        return records.written(session, reverse_adjustment_in(session, actor, adjustment_id, reason, date, token=token))
 
 
 def reverse_adjustment_in(session: Session, actor: Actor, adjustment_id: int, reason: Any, date: Any | None = None, *, transfer_key: str | None = None, token: str | None = None) -> list[Adjustment]:

@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from ledger.domain.errors import NotFound, problem
 from ledger.domain.formatting import MAX_AMOUNT
 from ledger.domain.validation import Problems
+from ledger.queries import records
+from ledger.queries.records import Record
 from ledger.services.budget import require_writer_any
 from ledger.store import audit
 from ledger.store.access import Actor, require_writer
@@ -42,10 +44,10 @@ def _amounts(found: Problems, monthly_amounts: Any) -> list[int]:
     return clean
 
 
-def set_phasing(db: Database, actor: Actor, line_id: int, monthly_amounts: list[int]) -> list[LinePhasing]:
+def set_phasing(db: Database, actor: Actor, line_id: int, monthly_amounts: list[int]) -> list[Record]:
     """Set a line's monthly plan: twelve non-negative whole amounts (weights), not all zero."""
     with db.write() as session:
-        return set_phasing_in(session, actor, line_id, monthly_amounts)
+        return records.written(session, set_phasing_in(session, actor, line_id, monthly_amounts))
 
 
 def set_phasing_in(session: Session, actor: Actor, line_id: int, monthly_amounts: list[int]) -> list[LinePhasing]:

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from ledger.domain import codes
 from ledger.domain.errors import NotFound, ValidationError, problem
 from ledger.domain.validation import Problems
+from ledger.queries import records
+from ledger.queries.records import Record
 from ledger.store import audit
 from ledger.store.access import SYSTEM, Actor, require_admin, scope_unit_ids, subtree
 from ledger.store.db import Database
@@ -156,11 +158,11 @@ def _check_unit_fields(session: Session, found: Problems, data: dict[str, Any]) 
     return clean
 
 
-def create_unit(db: Database, actor: Actor, **data: Any) -> Unit:
+def create_unit(db: Database, actor: Actor, **data: Any) -> Record:
     """Add a unit (admin). Fields: code, name, kind, parent_code, chapter_code, commitment_control,
     advance_limit_pct, xhh_control, phased_control (off/warn/block)."""
     with db.write() as session:
-        return create_unit_in(session, actor, **data)
+        return records.written(session, create_unit_in(session, actor, **data))
 
 
 def create_unit_in(session: Session, actor: Actor, **data: Any) -> Unit:
@@ -178,7 +180,7 @@ def create_unit_in(session: Session, actor: Actor, **data: Any) -> Unit:
     return unit
 
 
-def update_unit(db: Database, actor: Actor, code: str, **data: Any) -> Unit:
+def update_unit(db: Database, actor: Actor, code: str, **data: Any) -> Record:
     """Change a unit's name, type, parent, chapter and controls (admin); its code stays."""
     with db.write() as session:
         require_admin(session, actor)
@@ -201,7 +203,7 @@ def update_unit(db: Database, actor: Actor, code: str, **data: Any) -> Unit:
             found.append(problem("unit.cycle", "parent_code"))
         found.raise_if_any()
         audit.record_update(session, actor.username, "unit.update", unit, clean)
-        return unit
+        return records.written(session, unit)
 
 
 # --- fiscal years -----------------------------------------------------------------------------
@@ -210,9 +212,9 @@ def fiscal_years(session: Session) -> list[FiscalYear]:
     return list(session.scalars(select(FiscalYear).order_by(FiscalYear.year.desc())))
 
 
-def open_year(db: Database, actor: Actor, year: int) -> FiscalYear:
+def open_year(db: Database, actor: Actor, year: int) -> Record:
     with db.write() as session:
-        return open_year_in(session, actor, year)
+        return records.written(session, open_year_in(session, actor, year))
 
 
 def open_year_in(session: Session, actor: Actor, year: int) -> FiscalYear:
@@ -227,9 +229,9 @@ def open_year_in(session: Session, actor: Actor, year: int) -> FiscalYear:
     return fiscal_year
 
 
-def set_year_open(db: Database, actor: Actor, year: int, is_open: bool) -> FiscalYear:
+def set_year_open(db: Database, actor: Actor, year: int, is_open: bool) -> Record:
     with db.write() as session:
-        return set_year_open_in(session, actor, year, is_open)
+        return records.written(session, set_year_open_in(session, actor, year, is_open))
 
 
 def set_year_open_in(session: Session, actor: Actor, year: int, is_open: bool) -> FiscalYear:
@@ -280,9 +282,9 @@ def policy_named(session: Session, found: Problems, value: Any, field: str = "po
     return policy
 
 
-def create_policy(db: Database, actor: Actor, code: str, name: str, owner_unit_code: str) -> Policy:
+def create_policy(db: Database, actor: Actor, code: str, name: str, owner_unit_code: str) -> Record:
     with db.write() as session:
-        return create_policy_in(session, actor, code, name, owner_unit_code)
+        return records.written(session, create_policy_in(session, actor, code, name, owner_unit_code))
 
 
 def create_policy_in(session: Session, actor: Actor, code: str, name: str, owner_unit_code: str) -> Policy:

@@ -20,6 +20,7 @@ from ledger.domain import clock, year_end
 from ledger.domain.errors import NotFound, ValidationError, problem
 from ledger.domain.formatting import format_amount, format_date
 from ledger.domain.validation import Problems
+from ledger.queries import records
 from ledger.services import tokens
 from ledger.services.budget import require_writer_any
 from ledger.store import audit, cache
@@ -32,14 +33,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def writer(fn: F) -> F:
-    """Expose ``fn(session, actor, ...)`` as ``fn(db, actor, ...)`` in its own write transaction, and
-    as ``fn.in_session(session, actor, ...)`` inside a caller's (the importer's, the demo's). A
-    ``token=`` (a posting form's, ``ledger.services.tokens``) refuses a second posting with it."""
+    """Expose ``fn(session, actor, ...)`` as ``fn(db, actor, ...)`` in its own write transaction,
+    returning the rows it wrote as frozen records (``ledger.queries.records``), and as
+    ``fn.in_session(session, actor, ...)`` inside a caller's (the importer's, the demo's), returning
+    the ORM rows themselves for that caller's next step. A ``token=`` (a posting form's,
+    ``ledger.services.tokens``) refuses a second posting with it."""
 
     @functools.wraps(fn)
     def in_transaction(db: Database, actor: Actor, *args: Any, **kwargs: Any) -> Any:
         with tokens.guarded(db, kwargs.get("token")), db.write() as session:
-            return fn(session, actor, *args, **kwargs)
+            return records.written(session, fn(session, actor, *args, **kwargs))
 
     in_transaction.in_session = fn  # type: ignore[attr-defined]
     return in_transaction  # type: ignore[return-value]

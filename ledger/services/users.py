@@ -15,6 +15,8 @@ from ledger.domain import clock
 from ledger.domain.errors import AuthenticationFailed, NotFound, ValidationError, problem
 from ledger.domain.passwords import MIN_LENGTH, password_problem
 from ledger.domain.validation import Problems
+from ledger.queries import records
+from ledger.queries.records import Record
 from ledger.services import setup
 from ledger.services.reference import unit_by_code
 from ledger.store import audit
@@ -110,7 +112,7 @@ def change_password(db: Database, actor: Actor, old_password: str, new_password:
         audit.record_change(session, actor.username, "user.password_change", user, before)
 
 
-def unlock_user(db: Database, actor: Actor, username: str) -> User:
+def unlock_user(db: Database, actor: Actor, username: str) -> Record:
     """An administrator lifts a sign-in lock (audited "user.unlock") and clears the failure count."""
     with db.write() as session:
         require_admin(session, actor)
@@ -123,7 +125,7 @@ def unlock_user(db: Database, actor: Actor, username: str) -> User:
         user.locked_until = None
         user.failed_logins = 0
         audit.record_change(session, actor.username, "user.unlock", user, before)
-        return user
+        return records.written(session, user)
 
 
 def sso_identities(claims: Mapping[str, Any]) -> list[str]:
@@ -214,11 +216,11 @@ def _add_user(session: Session, actor: Actor, username: str, role: str, unit_cod
     return user
 
 
-def create_user(db: Database, actor: Actor, username: str, role: str, password: str, unit_code: str | None = None, full_name: str = "", is_demo: bool = False, sso_subject: str | None = None, *, typed: bool | None = None) -> User:
+def create_user(db: Database, actor: Actor, username: str, role: str, password: str, unit_code: str | None = None, full_name: str = "", is_demo: bool = False, sso_subject: str | None = None, *, typed: bool | None = None) -> Record:
     """``typed``: the password was typed by a person (the command line says so; an administrator's
     screen is always so): it must pass ``ledger.domain.passwords``."""
     with db.write() as session:
-        return create_user_in(session, actor, username, role, password, unit_code, full_name, is_demo, sso_subject, typed=typed)
+        return records.written(session, create_user_in(session, actor, username, role, password, unit_code, full_name, is_demo, sso_subject, typed=typed))
 
 
 def create_user_in(session: Session, actor: Actor, username: str, role: str, password: str, unit_code: str | None = None, full_name: str = "", is_demo: bool = False, sso_subject: str | None = None, *, typed: bool | None = None) -> User:
@@ -247,7 +249,7 @@ def bootstrap_admin(db: Database, username: str, password: str, full_name: str =
         return Actor.of(user)
 
 
-def update_user(db: Database, actor: Actor, username: str, **changes: Any) -> User:
+def update_user(db: Database, actor: Actor, username: str, **changes: Any) -> Record:
     """Change role, unit, full name, active flag or SSO account (admin). Keeps at least one active administrator."""
     with db.write() as session:
         require_admin(session, actor)
@@ -275,7 +277,7 @@ def update_user(db: Database, actor: Actor, username: str, **changes: Any) -> Us
         if "full_name" in changes:
             user.full_name = (changes["full_name"] or "").strip()
         audit.record_change(session, actor.username, "user.update", user, before)
-        return user
+        return records.written(session, user)
 
 
 def reset_password(db: Database, actor: Actor, username: str, new_password: str) -> None:

@@ -7,6 +7,7 @@ import threading
 from sqlalchemy import select
 
 from ledger.domain.errors import ValidationError
+from ledger.queries.records import record_type
 from ledger.services import commitments
 from ledger.store.balances import line_balance
 from ledger.store.db import Database
@@ -53,9 +54,10 @@ def test_two_sessions_committing_the_last_balance_one_succeeds(demo_db, demo_url
 
     outcomes = _race(demo_url, officer, drafts)
 
-    winners = [o for o in outcomes if isinstance(o, Commitment)]
+    winners = [o for o in outcomes if isinstance(o, record_type(Commitment))]  # the write's frozen record
     losers = [o for o in outcomes if isinstance(o, ValidationError)]
     assert len(winners) == 1 and len(losers) == 1, outcomes
+    assert winners[0].status == "signed"
     assert "BYT-TT-26-01" in losers[0].messages("en")[0]
     with demo_db.read() as session:
         assert line_balance(session, line.id).available == 0
