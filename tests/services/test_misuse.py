@@ -454,7 +454,7 @@ def test_lists_and_reports_hold_nothing_outside_the_scope(world, role):
     # The dashboard and its drill-down: units in scope only; an outside unit is refused as unknown,
     # exactly as a unit that does not exist.
     figures = dashboard.dashboard(db, actor, dashboard.DashboardFilters(year=YEAR))
-    assert {u["code"] for u in figures["unit"]} <= scope
+    assert {u.code for u in figures.unit} <= scope
     for measure in dashboard.MEASURES:
         drilled = drilldown.drill(db, actor, dashboard.DashboardFilters(year=YEAR), "all", None, measure)
         assert {r["unit"] for r in drilled["rows"]} <= scope
