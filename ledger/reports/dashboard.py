@@ -150,20 +150,25 @@ class Bar:
 
 @dataclass(frozen=True)
 class PressOrders:
-    total: int
+    """Press orders signed or closed: by agency (the largest ``TOP_AGENCIES``, then the rest in one
+    bar), by media type and by policy (largest first), and by stage (in the stages' order)."""
+
     agencies: tuple[Bar, ...]
-    top_five_share: float | None  # the five largest agencies' share of the total, in percent
     media: tuple[Bar, ...]
     policy: tuple[Bar, ...]
     stage: tuple[Bar, ...]
+    total: int
+    top_five_share: float | None  # the five largest agencies' share of the total, in percent
 
 
 @dataclass(frozen=True)
 class Training:
+    """Courses signed or closed; a course with an attendance list counts its list, else its declared number."""
+
     courses: int
     participants: int
-    cost: int
-    cost_per_participant: int | None  # None without participants
+    cost: int  # what the courses hold
+    cost_per_participant: int | None  # whole đồng, rounded down; None without participants
 
 
 @dataclass(frozen=True)
@@ -171,14 +176,15 @@ class ItServices:
     """IT service contracts of one service type at one stage."""
 
     service_type: str
-    stage: str | None
+    stage: str | None  # a contract without a stage counts under None
     contracts: int
-    amount: int
+    amount: int  # what the contracts hold
 
 
 @dataclass(frozen=True)
 class Dashboard:
-    """Every figure of the dashboard for ``filters``."""
+    """Every figure of the dashboard for ``filters``: the headline, the bars of each chart, the
+    monthly curves, press orders, training and IT services."""
 
     filters: DashboardFilters
     headline: Headline
