@@ -6,16 +6,13 @@ import streamlit as st
 
 from ledger.domain import clock
 from ledger.domain.errors import LedgerError
-from ledger.services.users import has_demo_users, user_count
+from ledger.queries.users import entry_accounts
 from pages.common import actor, database, keep_session_alive, role_label, sign_out, sso_logged_in, t
 
 st.set_page_config(page_title="Sổ ngân sách truyền thông chính sách", page_icon=":material/list_alt:", layout="wide")
 
 try:
-    db = database()
-    with db.read() as session:
-        users = user_count(session)
-        demo = has_demo_users(session)
+    accounts = entry_accounts(database())
 except LedgerError as error:  # the database cannot be used (unreachable, disk full…): a sentence, no traceback
     for message in error.messages(st.session_state.get("lang", "vi")):
         st.error(message)
@@ -33,7 +30,7 @@ with st.sidebar:
 if keep_session_alive() and sso_logged_in():  # idle past LEDGER_SESSION_MINUTES: the actor is forgotten,
     st.logout()  # and the single sign-on login too, or the sign-in screen would sign straight back in
 current = actor()
-if users == 0:
+if accounts.count == 0:
     menu = [st.Page("pages/setup.py", title=t("ui.setup_title"), icon=":material/build:")]
 elif current is None:
     menu = [st.Page("pages/sign_in.py", title=t("ui.sign_in"), icon=":material/login:")]
@@ -74,7 +71,7 @@ else:
                 st.logout()  # also forget the single sign-on login, or the sign-in screen would sign back in
             st.rerun()
 
-if demo:
+if accounts.has_demo:
     st.warning(t("ui.demo_banner"), icon=":material/science:")
 if clock.override_text():  # a rehearsal: every rule reads this date as today
     st.warning(t("ui.today_override_banner", date=clock.override_text()), icon=":material/event:")

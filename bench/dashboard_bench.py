@@ -90,7 +90,7 @@ def measure_report(db_path: Path, n: int) -> list[str]:
     def report():
         with db.read() as session:
             selection = dashboard.validate(session, leader, dashboard.DashboardFilters(year=year))
-            return {r["code"]: (r["allocated"], r["committed"], r["paid"]) for r in dashboard.by_category(session, selection) if r["lines"]}
+            return {r.code: (r.allocated, r.committed, r.paid) for r in dashboard.by_category(session, selection) if r.lines}
 
     def hand():
         with db.engine.connect() as connection:

@@ -32,9 +32,9 @@ def any_of(value: str) -> str:
     return value if value else t("ui.au_any")
 
 
-who = a.selectbox(t("ui.au_actor"), ["", *choices["actor"]], format_func=any_of, key="au_actor")
-action = b.selectbox(t("ui.au_action"), ["", *choices["action"]], format_func=any_of, key="au_action")
-entity_type = c.selectbox(t("ui.au_entity_type"), ["", *choices["entity_type"]], format_func=any_of, key="au_type")
+who = a.selectbox(t("ui.au_actor"), ["", *choices.actors], format_func=any_of, key="au_actor")
+action = b.selectbox(t("ui.au_action"), ["", *choices.actions], format_func=any_of, key="au_action")
+entity_type = c.selectbox(t("ui.au_entity_type"), ["", *choices.entity_types], format_func=any_of, key="au_type")
 d, e, f = st.columns(3)
 date_from = d.date_input(t("ui.au_from"), value=None, format="DD/MM/YYYY", key="au_from")
 date_to = e.date_input(t("ui.au_to"), value=None, format="DD/MM/YYYY", key="au_to")
@@ -49,31 +49,31 @@ else:
     st.dataframe(
         pd.DataFrame(
             {
-                t("ui.au_seq"): [e["seq"] for e in events],
-                t("ui.au_time"): [e["time"].strftime("%d/%m/%Y %H:%M:%S") for e in events],
-                t("ui.au_actor"): [e["actor"] for e in events],
+                t("ui.au_seq"): [e.seq for e in events],
+                t("ui.au_time"): [e.time.strftime("%d/%m/%Y %H:%M:%S") for e in events],
+                t("ui.au_actor"): [e.actor for e in events],
                 # In the reader's words, the business key beside the id (issue 10); codes in the detail below.
-                t("ui.au_action"): [action_label(e["action"], lang()) for e in events],
-                t("ui.au_entity_type"): [entity_label(e["entity_type"], lang()) for e in events],
-                t("ui.au_key"): [e["key"] for e in events],
-                t("ui.au_entity_id"): [e["entity_id"] for e in events],
-                t("ui.au_hash"): [e["hash"][:16] + "…" for e in events],
+                t("ui.au_action"): [action_label(e.action, lang()) for e in events],
+                t("ui.au_entity_type"): [entity_label(e.entity_type, lang()) for e in events],
+                t("ui.au_key"): [e.key for e in events],
+                t("ui.au_entity_id"): [e.entity_id for e in events],
+                t("ui.au_hash"): [e.hash[:16] + "…" for e in events],
             }
         ),
         hide_index=True,
         width="stretch",
     )
-    by_seq = {e["seq"]: e for e in events}
+    by_seq = {e.seq: e for e in events}
     with st.expander(t("ui.au_detail")):
         seq = st.selectbox(t("ui.au_seq"), list(by_seq), key="au_seq")
         event = by_seq[seq]
         # Vietnam time on screen; the UTC timestamp is the extract's raw column only.
-        st.code(f"{event['action']} · {event['entity_type']} #{event['entity_id']}\nprev {event['prev_hash']}\nhash {event['hash']}\n{event['time']:%d/%m/%Y %H:%M:%S}", language=None)
+        st.code(f"{event.action} · {event.entity_type} #{event.entity_id}\nprev {event.prev_hash}\nhash {event.hash}\n{event.time:%d/%m/%Y %H:%M:%S}", language=None)
         left, right = st.columns(2)
         left.markdown(f"**{t('ui.au_before')}**")
-        left.json(json.loads(event["before"]) if event["before"] else {})
+        left.json(json.loads(event.before) if event.before else {})
         right.markdown(f"**{t('ui.au_after')}**")
-        right.json(json.loads(event["after"]) if event["after"] else {})
+        right.json(json.loads(event.after) if event.after else {})
 
 # --- the chain -------------------------------------------------------------------------------------
 st.subheader(t("ui.au_chain"))

@@ -3,13 +3,15 @@ any chart opens the rows behind it, which can be downloaded."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from ledger.domain import codes
 from ledger.domain.formatting import format_scaled, format_vnd
 from ledger.reports import charts, drilldown
-from ledger.reports.dashboard import DashboardFilters, dashboard
+from ledger.reports.dashboard import Bar, DashboardFilters, dashboard
 from ledger.reports.drilldown import ANSWERS, drill
 from pages.common import (
     attempt,
@@ -63,24 +65,26 @@ def pct(value: float | None) -> str:
 
 # --- headline figures ---------------------------------------------------------------------------
 for source_code in ("ALL", "NSNN", "XHH"):
-    figures = data["headline"][source_code]
+    figures = data.headline.of(source_code)
     title = t("ui.d_all_sources") if source_code == "ALL" else labels["source"].get(source_code, source_code)
     st.markdown(f"**{title}** · {scale_names[scale]}")
     row = st.columns(6)
     # In the chosen scale (named in the heading) so that national figures fit; each help says what the
     # figure counts and gives it to the đồng. Allocated = committed + direct spending + available.
     for column, key in zip(row, ("allocated", "committed", "direct", "available", "paid"), strict=False):
-        column.metric(t(f"ui.d_{key}"), format_scaled(figures[key], scale), help=t(f"ui.d_help_{key}", amount=format_vnd(figures[key])))
-    row[5].metric(t("ui.d_execution"), pct(figures["execution"]), help=t("ui.d_help_execution"))
+        amount = getattr(figures, key)
+        column.metric(t(f"ui.d_{key}"), format_scaled(amount, scale), help=t(f"ui.d_help_{key}", amount=format_vnd(amount)))
+    row[5].metric(t("ui.d_execution"), pct(figures.execution), help=t("ui.d_help_execution"))
 
 selections: list[list] = []
+agency_names = {a.code: f"{a.code} – {a.name}" for a in data.press.agencies if a.code}
 
 
 def bar_name(dimension: str, key) -> str:
     """The chosen bar in words, for the drill-down's caption."""
     if key is None:
         return t("chart.others")
-    names = {"category": labels["category"], "source": labels["source"], "agency": {a["code"]: f"{a['code']} – {a['name']}" for a in data["press"]["agencies"] if a["code"]}}
+    names = {"category": labels["category"], "source": labels["source"], "agency": agency_names}
     found = names.get(dimension, {}).get(key, key)
     return f"{t('ui.d_month')} {found}" if dimension == "month" else str(found)
 
@@ -97,47 +101,47 @@ def chart(fig, key: str) -> None:
 left, right = st.columns(2)
 with left:
     st.subheader(t("ui.d_by_category"))
-    chart(charts.plan_vs_actual(data["category"], "category", scale, lang()), "chart_category")
+    chart(charts.plan_vs_actual(data.category, "category", scale, lang()), "chart_category")
 with right:
     st.subheader(t("ui.d_by_source"))
-    chart(charts.plan_vs_actual(data["source"], "source", scale, lang()), "chart_source")
+    chart(charts.plan_vs_actual(data.source, "source", scale, lang()), "chart_source")
 
 st.subheader(t("ui.d_by_unit"))
-if data["unit"]:
-    chart(charts.plan_vs_actual(data["unit"], "unit", scale, lang(), label_key="code"), "chart_unit")
+if data.unit:
+    chart(charts.plan_vs_actual(data.unit, "unit", scale, lang()), "chart_unit")
     # In the money unit chosen above (as the charts), and one percent style (61,8 %) with the headline.
     money_keys = ("allocated", "committed", "paid", "available")
     unit_table = pd.DataFrame(
         {
-            t("ui.unit"): [f"{u['code']} – {u['name']}" for u in data["unit"]],
-            **{f"{t(f'ui.d_{k}')} ({scale_names[scale]})": [format_scaled(u[k], scale) for u in data["unit"]] for k in money_keys},
-            t("ui.d_execution"): [pct(u["execution"]) for u in data["unit"]],
+            t("ui.unit"): [f"{u.code} – {u.name}" for u in data.unit],
+            **{f"{t(f'ui.d_{k}')} ({scale_names[scale]})": [format_scaled(getattr(u, k), scale) for u in data.unit] for k in money_keys},
+            t("ui.d_execution"): [pct(u.execution) for u in data.unit],
         }
     )
     right_aligned = {name: st.column_config.TextColumn(name, alignment="right") for name in unit_table.columns[1:]}
     st.dataframe(unit_table, hide_index=True, width="stretch", column_config=right_aligned)
 
 st.subheader(t("ui.d_monthly"))
-chart(charts.monthly_curve(data["monthly"], scale, lang()), "chart_monthly")
+chart(charts.monthly_curve(data.monthly, scale, lang()), "chart_monthly")
 
-press = data["press"]
+press = data.press
 st.subheader(t("ui.d_press"))
-if press["total"]:
-    st.caption(t("ui.d_top_five", share=pct(press["top_five_share"]), total=format_vnd(press["total"])))
+if press.total:
+    st.caption(t("ui.d_top_five", share=pct(press.top_five_share), total=format_vnd(press.total)))
     a, b = st.columns(2)
     with a:
         st.markdown(f"**{t('ui.d_chart_agency')}**")  # every chart has a title (issue 10)
-        chart(charts.ranked_bars(press["agencies"], "agency", scale, lang()), "chart_agency")
+        chart(charts.ranked_bars(press.agencies, "agency", scale, lang()), "chart_agency")
     with b:
-        media = [{**m, "name": codes.label(codes.MEDIA_TYPES, m["code"], lang())} for m in press["media"]]
+        media = [replace(m, name=codes.label(codes.MEDIA_TYPES, m.code, lang())) for m in press.media]
         st.markdown(f"**{t('ui.d_chart_media')}**")  # every chart has a title (issue 10)
         chart(charts.ranked_bars(media, "media", scale, lang()), "chart_media")
     c, d = st.columns(2)
     with c:
         st.markdown(f"**{t('ui.d_chart_policy')}**")  # every chart has a title (issue 10)
-        chart(charts.ranked_bars(press["policy"], "policy", scale, lang()), "chart_policy")
+        chart(charts.ranked_bars(press.policy, "policy", scale, lang()), "chart_policy")
     with d:
-        stages = [{**s, "name": codes.label(codes.STAGES, s["code"], lang()) if s["code"] else None} for s in press["stage"]]
+        stages = [replace(s, name=codes.label(codes.STAGES, s.code, lang()) if s.code else None) for s in press.stage]
         st.markdown(f"**{t('ui.d_chart_stage')}**")  # every chart has a title (issue 10)
         chart(charts.ranked_bars(stages, "stage", scale, lang()), "chart_stage")
 else:
@@ -146,24 +150,22 @@ else:
 a, b = st.columns(2)
 with a:
     st.subheader(t("ui.d_training"))
-    tr = data["training"]
+    tr = data.training
     m = st.columns([1, 1, 2])  # the cost per participant, in đồng, needs the room of the other two
-    m[0].metric(t("ui.d_courses"), f"{tr['courses']:,}".replace(",", "."))
-    m[1].metric(t("ui.d_participants"), f"{tr['participants']:,}".replace(",", "."))
-    m[2].metric(t("ui.d_cost_per_participant"), format_vnd(tr["cost_per_participant"]) if tr["cost_per_participant"] is not None else "–",
+    m[0].metric(t("ui.d_courses"), f"{tr.courses:,}".replace(",", "."))
+    m[1].metric(t("ui.d_participants"), f"{tr.participants:,}".replace(",", "."))
+    m[2].metric(t("ui.d_cost_per_participant"), format_vnd(tr.cost_per_participant) if tr.cost_per_participant is not None else "–",
                 help=t("ui.d_help_cost_per_participant"))
 with b:
     st.subheader(t("ui.d_it"))
-    if data["it"]:
-        it_rows = {}
-        for r in data["it"]:
-            it_rows.setdefault(r["service_type"], 0)
-            it_rows[r["service_type"]] += r["amount"]
+    if data.it:
+        by_type: dict[str, tuple[int, int]] = {}  # service type → (amount, contracts), over its stages
+        for r in data.it:
+            amount, contracts = by_type.get(r.service_type, (0, 0))
+            by_type[r.service_type] = (amount + r.amount, contracts + r.contracts)
+        it_bars = [Bar(k, codes.label(codes.SERVICE_TYPES, k, lang()), amount, contracts) for k, (amount, contracts) in by_type.items()]
         st.markdown(f"**{t('ui.d_chart_service_type')}**")
-        chart(
-            charts.ranked_bars([{"code": k, "name": codes.label(codes.SERVICE_TYPES, k, lang()), "amount": v} for k, v in it_rows.items()], "service_type", scale, lang()),
-            "chart_it",
-        )
+        chart(charts.ranked_bars(it_bars, "service_type", scale, lang()), "chart_it")
     else:
         st.info(t("ui.d_no_it"))
 
@@ -191,9 +193,9 @@ with st.expander(t("ui.d_drill_pick"), expanded=choice is None):
     options = {
         "category": labels["category"],
         "source": labels["source"],
-        "unit": {u["code"]: u["code"] for u in data["unit"]},
+        "unit": {u.code: u.code for u in data.unit},
         "month": {str(m): str(m) for m in range(1, 13)},
-        "agency": {a["code"]: f"{a['code']} – {a['name']}" for a in data["press"]["agencies"] if a["code"]},
+        "agency": agency_names,
     }[dim]
     key = st.selectbox(t("ui.d_bar"), list(options), format_func=lambda k: options.get(k, k), key="d_drill_key")
     # Only the measures the drill-down can answer for this chart (a month's bar is what was paid in it).

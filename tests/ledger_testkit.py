@@ -109,3 +109,49 @@ def keys(error: LedgerError) -> set[str]:
 
 def fields(error: LedgerError) -> set[str | None]:
     return {p.field for p in error.problems}
+
+
+def assert_typed_frozen(value: Any, where: str = "result") -> None:
+    """``value`` (a frozen dataclass, or a tuple of them) holds only what its annotations say, all
+    the way down: int đồng as ``int`` (never Decimal, float or bool), dates as dates, datetimes as
+    datetimes, nested rows as frozen dataclasses in tuples (never lists, dicts or ORM rows); and
+    assigning to any field raises FrozenInstanceError."""
+    import dataclasses
+    import types
+    import typing
+
+    def check(item: Any, hint: Any, path: str) -> None:
+        origin = typing.get_origin(hint)
+        if origin in (typing.Union, types.UnionType):
+            options = typing.get_args(hint)
+            if item is None:
+                assert type(None) in options, f"{path} is None"
+                return
+            check(item, next(o for o in options if o is not type(None)), path)
+        elif origin is tuple:
+            assert type(item) is tuple, f"{path}: {type(item).__name__}, not a tuple"
+            (element, _ellipsis) = typing.get_args(hint)
+            for number, part in enumerate(item):
+                check(part, element, f"{path}[{number}]")
+        elif dataclasses.is_dataclass(hint):
+            assert isinstance(item, hint), f"{path}: {type(item).__name__}, not {hint.__name__}"
+            assert type(item).__dataclass_params__.frozen, f"{path}: {type(item).__name__} is not frozen"
+            names = typing.get_type_hints(type(item))
+            for field in dataclasses.fields(item):
+                check(getattr(item, field.name), names[field.name], f"{path}.{field.name}")
+            first = dataclasses.fields(item)[0].name
+            with pytest.raises(dataclasses.FrozenInstanceError):
+                setattr(item, first, getattr(item, first))
+        elif hint is int or hint is float or hint is bool or hint is str:
+            # bool is an int and datetime a date in Python: the exact type, so neither passes for the other.
+            assert type(item) is hint, f"{path}: {type(item).__name__}, not {hint.__name__}"
+        elif hint in (dt.date, dt.datetime):
+            assert type(item) is hint, f"{path}: {type(item).__name__}, not {hint.__name__}"
+        else:
+            raise AssertionError(f"{path}: unchecked annotation {hint!r}")
+
+    if type(value) is tuple:
+        for number, part in enumerate(value):
+            check(part, type(part), f"{where}[{number}]")
+    else:
+        check(value, type(value), where)

@@ -18,50 +18,26 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from ledger.reports.audit_names import business_keys
-from ledger.store import audit
+from ledger.store import audit, models
 from ledger.store.access import Actor, scope_unit_ids
+from ledger.store.audit import ChainHead
 from ledger.store.db import Database
-from ledger.store.models import (
-    Acceptance,
-    Adjustment,
-    AuditEvent,
-    BudgetLine,
-    Commitment,
-    CommitmentItem,
-    CommunicationPlan,
-    Contribution,
-    CourseParticipant,
-    DraftComment,
-    LinePhasing,
-    Payment,
-    PlanActivity,
-    Policy,
-    ReceivedPackage,
-    ReportSetting,
-    ReportVersion,
-    StaffAssignment,
-    StaffMember,
-    TrustedKey,
-    Unit,
-    User,
-    YearEndEntry,
-    YearEndRun,
-)
+from ledger.store.models import AuditEvent, BudgetLine, Commitment, Unit
 from ledger.store.verify import VerifyResult, verify
 
 VIETNAM = dt.timezone(dt.timedelta(hours=7), "ICT")  # no daylight saving time
 GLOBAL_TYPES = ("fiscal_year", "press_agency")
 # The entities of a unit's trail that hang off a budget line, and those that hang off a commitment.
 LINE_ENTITIES = {
-    "adjustment": Adjustment, "line_phasing": LinePhasing, "commitment": Commitment, "contribution": Contribution,
-    "payment": Payment, "year_end_entry": YearEndEntry,
+    "adjustment": models.Adjustment, "line_phasing": models.LinePhasing, "commitment": Commitment, "contribution": models.Contribution,
+    "payment": models.Payment, "year_end_entry": models.YearEndEntry,
 }
-COMMITMENT_ENTITIES = {"commitment_item": CommitmentItem, "acceptance": Acceptance}
+COMMITMENT_ENTITIES = {"commitment_item": models.CommitmentItem, "acceptance": models.Acceptance}
 # The entities that belong to a unit directly (``unit_id``); with a ``year`` column, to a year too.
 UNIT_ENTITIES = {
-    "staff_member": StaffMember, "staff_assignment": StaffAssignment, "draft_comment": DraftComment,
-    "communication_plan": CommunicationPlan, "report_setting": ReportSetting, "report_version": ReportVersion,
-    "trusted_key": TrustedKey, "received_package": ReceivedPackage, "year_end_run": YearEndRun,
+    "staff_member": models.StaffMember, "staff_assignment": models.StaffAssignment, "draft_comment": models.DraftComment,
+    "communication_plan": models.CommunicationPlan, "report_setting": models.ReportSetting, "report_version": models.ReportVersion,
+    "trusted_key": models.TrustedKey, "received_package": models.ReceivedPackage, "year_end_run": models.YearEndRun,
 }
 
 
@@ -132,14 +108,16 @@ def scope_condition(
         return query
 
     conditions += [(event.entity_type == name) & event.entity_id.in_(on_unit(model)) for name, model in UNIT_ENTITIES.items()]
-    conditions.append((event.entity_type == "plan_activity") & event.entity_id.in_(on_unit(PlanActivity, (CommunicationPlan, CommunicationPlan.id == PlanActivity.plan_id))))
-    participants = select(_as_text(CourseParticipant.id)).join(Commitment, Commitment.id == CourseParticipant.course_id)
+    plan, activity, participant = models.CommunicationPlan, models.PlanActivity, models.CourseParticipant
+    conditions.append((event.entity_type == "plan_activity") & event.entity_id.in_(on_unit(activity, (plan, plan.id == activity.plan_id))))
+    participants = select(_as_text(participant.id)).join(Commitment, Commitment.id == participant.course_id)
     participants = participants.join(BudgetLine, BudgetLine.id == Commitment.line_id).where(*line_where)
     conditions.append((event.entity_type == "course_participant") & event.entity_id.in_(participants))
     # A year-end run for every unit at once belongs to every unit's trail, like its fiscal year.
-    national_runs = select(_as_text(YearEndRun.id)).where(YearEndRun.unit_id.is_(None))
+    run = models.YearEndRun
+    national_runs = select(_as_text(run.id)).where(run.unit_id.is_(None))
     if year is not None:
-        national_runs = national_runs.where(YearEndRun.year == year)
+        national_runs = national_runs.where(run.year == year)
     conditions.append((event.entity_type == "year_end_run") & event.entity_id.in_(national_runs))
     # A removed order item (a draft's items replaced) no longer has a row: its snapshot names the order.
     deleted_item = _deleted_item_commitment(session)
@@ -154,11 +132,11 @@ def scope_condition(
     conditions.append(event.entity_type == "press_agency")
     if year is None:
         conditions.append(event.entity_type == "fiscal_year")
-        users = select(_as_text(User.id))
-        policies = select(_as_text(Policy.id))
+        users = select(_as_text(models.User.id))
+        policies = select(_as_text(models.Policy.id))
         if unit_ids is not None:
-            users = users.where(User.unit_id.in_(unit_ids))
-            policies = policies.where(Policy.owner_unit_id.in_(unit_ids))
+            users = users.where(models.User.unit_id.in_(unit_ids))
+            policies = policies.where(models.Policy.owner_unit_id.in_(unit_ids))
         conditions.append((event.entity_type == "user") & event.entity_id.in_(users))
         conditions.append((event.entity_type == "policy") & event.entity_id.in_(policies))
     else:
@@ -208,7 +186,28 @@ def _filtered(session: Session, actor: Actor, filters: EventFilters):
     return and_(*where) if where else None
 
 
-def list_events(db: Database, actor: Actor, filters: EventFilters, limit: int = 500) -> tuple[list[dict[str, Any]], bool]:
+@dataclass(frozen=True)
+class EventRow:
+    """One event of the trail as the screen shows it: ``time`` in Vietnam time (naive, as
+    ``to_vietnam`` gives it), ``occurred_at`` the recorded instant in UTC (aware); ``key`` the
+    business key of the entity (line code, contract no., voucher…) beside its id; ``before`` and
+    ``after`` the canonical JSON snapshots the chain hashes."""
+
+    seq: int
+    time: dt.datetime
+    occurred_at: dt.datetime
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    key: str
+    before: str | None
+    after: str | None
+    prev_hash: str
+    hash: str
+
+
+def list_events(db: Database, actor: Actor, filters: EventFilters, limit: int = 500) -> tuple[tuple[EventRow, ...], bool]:
     """The newest events in scope matching ``filters`` (at most ``limit``), and whether there are more."""
     with db.read() as session:
         condition = _filtered(session, actor, filters)
@@ -217,52 +216,50 @@ def list_events(db: Database, actor: Actor, filters: EventFilters, limit: int = 
             query = query.where(condition)
         events = list(session.scalars(query))
         keys = business_keys(session, ((e.entity_type, e.entity_id) for e in events[:limit]))
-        rows = [
-            {
-                "seq": e.seq,
-                "time": to_vietnam(e.occurred_at),
-                "occurred_at": e.occurred_at,
-                "actor": e.actor,
-                "action": e.action,
-                "entity_type": e.entity_type,
-                "entity_id": e.entity_id,
-                "key": keys.get((e.entity_type, e.entity_id), ""),  # the line code, contract no., voucher… beside the id
-                "before": e.before,
-                "after": e.after,
-                "prev_hash": e.prev_hash,
-                "hash": e.hash,
-            }
+        rows = tuple(
+            EventRow(
+                seq=e.seq,
+                time=to_vietnam(e.occurred_at),
+                occurred_at=dt.datetime.fromisoformat(e.occurred_at).replace(tzinfo=dt.UTC),
+                actor=e.actor,
+                action=e.action,
+                entity_type=e.entity_type,
+                entity_id=e.entity_id,
+                key=keys.get((e.entity_type, e.entity_id), ""),
+                before=e.before,
+                after=e.after,
+                prev_hash=e.prev_hash,
+                hash=e.hash,
+            )
             for e in events[:limit]
-        ]
+        )
         return rows, len(events) > limit
 
 
-def filter_choices(db: Database, actor: Actor) -> dict[str, list[str]]:
+@dataclass(frozen=True)
+class EventChoices:
+    """What the screen's filter lists offer: the distinct values among the events in scope, sorted."""
+
+    actors: tuple[str, ...]
+    actions: tuple[str, ...]
+    entity_types: tuple[str, ...]
+
+
+def filter_choices(db: Database, actor: Actor) -> EventChoices:
     """Distinct actors, actions and entity types among the events in scope (for the screen's lists)."""
     with db.read() as session:
         scope = actor_condition(session, actor)
-        choices = {}
-        for name, column in (("actor", AuditEvent.actor), ("action", AuditEvent.action), ("entity_type", AuditEvent.entity_type)):
+
+        def distinct(column) -> tuple[str, ...]:
             query = select(column).distinct().order_by(column)
-            if scope is not None:
-                query = query.where(scope)
-            choices[name] = [value for value in session.scalars(query)]
-        return choices
+            return tuple(session.scalars(query if scope is None else query.where(scope)))
 
-
-@dataclass(frozen=True)
-class ChainHead:
-    seq: int
-    hash: str
-    events: int
+        return EventChoices(distinct(AuditEvent.actor), distinct(AuditEvent.action), distinct(AuditEvent.entity_type))
 
 
 def chain_head(db: Database) -> ChainHead:
     with db.read() as session:
-        last = audit.head(session)
-        if last is None:
-            return ChainHead(0, audit.GENESIS_HASH, 0)
-        return ChainHead(last.seq, last.hash, audit.event_count(session))
+        return audit.chain_head(session)
 
 
 def locate_hash(db: Database, value: str) -> int | None:

@@ -1,4 +1,4 @@
-"""Plotly figures for the dashboard, from the shaped figures of ``ledger.dashboard``.
+"""Plotly figures for the dashboard, from the frozen rows of ``ledger.reports.dashboard``.
 
 Amounts stay int đồng until here; they become floats in the chosen scale (triệu/tỷ đồng, named in
 the axis title) only at the plotly boundary. Each bar carries ``customdata`` = (dimension, key,
@@ -9,12 +9,16 @@ the hover text, so that they never squeeze the bars to a sliver.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
 from ledger.domain.formatting import SCALE_LABELS
 from ledger.i18n import t
+
+if TYPE_CHECKING:  # the rows' types only: drawing needs no database code
+    from ledger.reports.dashboard import Bar, CodeFigures, MonthFigures, UnitFigures
 
 SCALES = {"trieu": 1_000_000, "ty": 1_000_000_000}
 MEASURE_COLORS = {"allocated": "#9fb3c8", "committed": "#e0a458", "paid": "#b3261e"}
@@ -65,57 +69,59 @@ def _layout(fig: go.Figure, scale: str, lang: str, *, horizontal: bool = False, 
     return fig
 
 
-def plan_vs_actual(rows: list[dict[str, Any]], dimension: str, scale: str, lang: str, *, label_key: str | None = None) -> go.Figure:
-    """Grouped bars of allocated / committed / paid for each row (category, source or unit)."""
-    names = [str(r[label_key] if label_key else r.get(f"label_{lang}") or r["code"]) for r in rows]
+def plan_vs_actual(rows: Sequence[CodeFigures | UnitFigures], dimension: str, scale: str, lang: str) -> go.Figure:
+    """Grouped bars of allocated / committed / paid for each row (category, source or unit), named
+    by the row's label (a category's or source's name in ``lang``, a unit's code)."""
+    names = [r.label(lang) for r in rows]
     labels = short_labels(names)
     fig = go.Figure()
     for measure in ("allocated", "committed", "paid"):
         fig.add_bar(
             name=t(f"chart.{measure}", lang),
             x=labels,
-            y=[_scaled(r[measure], scale) for r in rows],
+            y=[_scaled(getattr(r, measure), scale) for r in rows],
             marker_color=MEASURE_COLORS[measure],
-            customdata=[[dimension, r["code"], measure] for r in rows],
+            customdata=[[dimension, r.code, measure] for r in rows],
             hovertext=names,
             hovertemplate="%{hovertext}<br>%{y:,.1f} " + axis_title(scale, lang) + "<extra>" + t(f"chart.{measure}", lang) + "</extra>",
         )
     return _layout(fig, scale, lang)
 
 
-def monthly_curve(rows: list[dict[str, Any]], scale: str, lang: str) -> go.Figure:
-    months = [r["month"] for r in rows]
+def monthly_curve(rows: Sequence[MonthFigures], scale: str, lang: str) -> go.Figure:
+    months = [r.month for r in rows]
     fig = go.Figure()
     fig.add_bar(
         name=t("chart.paid", lang),
         x=months,
-        y=[_scaled(r["paid"], scale) for r in rows],
+        y=[_scaled(r.paid, scale) for r in rows],
         marker_color="#f2c4c0",
-        customdata=[["month", r["month"], "paid"] for r in rows],
+        customdata=[["month", r.month, "paid"] for r in rows],
     )
-    fig.add_scatter(name=t("chart.cumulative", lang), x=months, y=[_scaled(r["cumulative_paid"], scale) for r in rows], mode="lines+markers", line={"color": MEASURE_COLORS["paid"], "width": 3})
-    fig.add_scatter(name=t("chart.plan", lang), x=months, y=[_scaled(r["cumulative_plan"], scale) for r in rows], mode="lines", line={"color": "#4a6fa5", "dash": "dash"})
-    fig.add_scatter(name=t("chart.previous", lang), x=months, y=[_scaled(r["cumulative_previous"], scale) for r in rows], mode="lines", line={"color": "#9e9e9e", "dash": "dot"})
+    fig.add_scatter(name=t("chart.cumulative", lang), x=months, y=[_scaled(r.cumulative_paid, scale) for r in rows], mode="lines+markers", line={"color": MEASURE_COLORS["paid"], "width": 3})
+    fig.add_scatter(name=t("chart.plan", lang), x=months, y=[_scaled(r.cumulative_plan, scale) for r in rows], mode="lines", line={"color": "#4a6fa5", "dash": "dash"})
+    fig.add_scatter(name=t("chart.previous", lang), x=months, y=[_scaled(r.cumulative_previous, scale) for r in rows], mode="lines", line={"color": "#9e9e9e", "dash": "dot"})
     fig.update_xaxes(title=t("chart.month", lang), tickmode="array", tickvals=months)
     return _layout(fig, scale, lang)
 
 
-def ranked_bars(rows: list[dict[str, Any]], dimension: str, scale: str, lang: str, *, label: str = "name", measure: str = "committed") -> go.Figure:
-    """Horizontal bars, largest on top (press agencies, policies, media types)."""
+def ranked_bars(rows: Sequence[Bar], dimension: str, scale: str, lang: str, *, measure: str = "committed") -> go.Figure:
+    """Horizontal bars, largest on top (press agencies, policies, media types), named by the bar's
+    name, else its code."""
     ordered = list(reversed(rows))
     names = []
     for r in ordered:
-        if r.get("others"):
-            names.append(t("chart.others", lang, n=r["others"]))
+        if r.others:
+            names.append(t("chart.others", lang, n=r.others))
         else:
-            names.append(str(r.get(label) or r.get("code") or t("chart.none", lang)))
+            names.append(str(r.name or r.code or t("chart.none", lang)))
     fig = go.Figure(
         go.Bar(
-            x=[_scaled(r["amount"], scale) for r in ordered],
+            x=[_scaled(r.amount, scale) for r in ordered],
             y=short_labels(names),
             orientation="h",
             marker_color=MEASURE_COLORS["committed"],
-            customdata=[[dimension, r.get("code"), measure] for r in ordered],
+            customdata=[[dimension, r.code, measure] for r in ordered],
             hovertext=names,
             hovertemplate="%{hovertext}<br>%{x:,.1f} " + axis_title(scale, lang) + "<extra></extra>",
         )

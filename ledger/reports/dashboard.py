@@ -12,7 +12,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import BigInteger, case, cast, extract, func, or_, select
@@ -67,6 +67,134 @@ class Selection:
     # available is the balance on that day (payments without a commitment dated up to it).
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+
+
+# --- what it returns: frozen rows, money in int đồng --------------------------------------------
+
+@dataclass(frozen=True)
+class Figures:
+    """A selection's money: allocated = committed + direct + available (the rulebook's available)."""
+
+    allocated: int
+    committed: int
+    # Paid directly on lines, outside any commitment: with committed it is what available leaves out.
+    direct: int
+    paid: int
+    available: int
+    lines: int
+    execution: float | None  # paid as a percentage of allocated (a display ratio, not money)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The headline's three rows: the state budget (NSNN), social contributions (XHH) and both."""
+
+    nsnn: Figures
+    xhh: Figures
+    total: Figures
+
+    def of(self, source: str) -> Figures:
+        """The row of a source code, or of ``ALL`` for both together."""
+        return {"NSNN": self.nsnn, "XHH": self.xhh, "ALL": self.total}[source]
+
+
+@dataclass(frozen=True)
+class CodeFigures(Figures):
+    """One bar of the category or source chart: a code list's entry and its money."""
+
+    code: str
+    label_vi: str
+    label_en: str
+
+    def label(self, lang: str) -> str:
+        return (self.label_en if lang == "en" else self.label_vi) or self.code
+
+
+@dataclass(frozen=True)
+class UnitFigures(Figures):
+    """One bar of the unit chart: a unit directly under the selected one with its subordinates
+    rolled in, or (``own``) the selected unit's own lines."""
+
+    unit_id: int
+    code: str
+    name: str
+    own: bool
+
+    def label(self, lang: str) -> str:
+        return self.code  # unit codes read the same in both languages and stay short on an axis
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """One month of the fiscal year: paid in it, and the cumulative curves at its end."""
+
+    month: int
+    paid: int
+    cumulative_paid: int
+    cumulative_plan: int
+    cumulative_previous: int
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a ranked chart (agency, media type, policy, stage, IT service type): what the
+    commitments behind it hold. The agencies' last bar may be the rest (``code`` None, ``others``
+    agencies in it)."""
+
+    code: str | None
+    name: str | None
+    amount: int
+    orders: int
+    others: int = 0
+
+
+@dataclass(frozen=True)
+class PressOrders:
+    """Press orders signed or closed: by agency (the largest ``TOP_AGENCIES``, then the rest in one
+    bar), by media type and by policy (largest first), and by stage (in the stages' order)."""
+
+    agencies: tuple[Bar, ...]
+    media: tuple[Bar, ...]
+    policy: tuple[Bar, ...]
+    stage: tuple[Bar, ...]
+    total: int
+    top_five_share: float | None  # the five largest agencies' share of the total, in percent
+
+
+@dataclass(frozen=True)
+class Training:
+    """Courses signed or closed; a course with an attendance list counts its list, else its declared number."""
+
+    courses: int
+    participants: int
+    cost: int  # what the courses hold
+    cost_per_participant: int | None  # whole đồng, rounded down; None without participants
+
+
+@dataclass(frozen=True)
+class ItServices:
+    """IT service contracts of one service type at one stage."""
+
+    service_type: str
+    stage: str | None  # a contract without a stage counts under None
+    contracts: int
+    amount: int  # what the contracts hold
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Every figure of the dashboard for ``filters``: the headline, the bars of each chart, the
+    monthly curves, press orders, training and IT services."""
+
+    filters: DashboardFilters
+    headline: Headline
+    category: tuple[CodeFigures, ...]
+    source: tuple[CodeFigures, ...]
+    unit: tuple[UnitFigures, ...]
+    monthly: tuple[MonthFigures, ...]
+    press: PressOrders
+    training: Training
+    it: tuple[ItServices, ...]
 
 
 # --- step 1: validate filters -------------------------------------------------------------------
@@ -216,24 +344,20 @@ def execution_percent(paid: int, allocated: int) -> float | None:
     return None if not allocated else round(paid * 100 / allocated, 1)
 
 
-def headline(session: Session, sel: Selection) -> dict[str, dict[str, Any]]:
+def headline(session: Session, sel: Selection) -> Headline:
     """Allocated, committed, paid, available and execution % for NSNN and XHH apart, and in all."""
     rows = {r["source_code"]: r for r in _grouped(session, sel, "source_code")}
-    result = {}
-    for source in ("NSNN", "XHH"):
-        row = rows.get(source, _zero())
-        result[source] = _figures(row)
-    total = {k: sum(r[k] for r in result.values()) for k in ("allocated", "committed", "direct", "paid", "available", "lines")}
+    nsnn, xhh = (_figures(rows.get(source, _zero())) for source in ("NSNN", "XHH"))
+    total = {k: nsnn[k] + xhh[k] for k in ("allocated", "committed", "direct", "paid", "available", "lines")}
     total["execution"] = execution_percent(total["paid"], total["allocated"])
-    result["ALL"] = total
-    return result
+    return Headline(Figures(**nsnn), Figures(**xhh), Figures(**total))
 
 
 def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    """The fields of ``Figures`` from a money row of the cube."""
     return {
         "allocated": row["allocated"],
         "committed": row["committed"],
-        # Paid directly on lines, outside any commitment: with committed it is what available leaves out.
         "direct": row["direct"],
         "paid": row["paid"],
         "available": row["available"],
@@ -242,20 +366,21 @@ def _figures(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def by_category(session: Session, sel: Selection) -> list[dict[str, Any]]:
-    rows = {r["category_code"]: r for r in _grouped(session, sel, "category_code")}
-    return [
-        {"code": code, "label_vi": vi, "label_en": en, **_figures(rows.get(code, _zero()))}
-        for code, vi, en in session.execute(select(Category.code, Category.label_vi, Category.label_en).order_by(Category.sort_order))
-    ]
+def _by_code_list(session: Session, sel: Selection, key: str, code_list: type[Category] | type[Source]) -> tuple[CodeFigures, ...]:
+    """One bar per entry of a code list (categories or sources), in its order, empty ones included."""
+    rows = {r[key]: r for r in _grouped(session, sel, key)}
+    listed = select(code_list.code, code_list.label_vi, code_list.label_en).order_by(code_list.sort_order)
+    return tuple(
+        CodeFigures(**_figures(rows.get(code, _zero())), code=code, label_vi=vi, label_en=en) for code, vi, en in session.execute(listed)
+    )
 
 
-def by_source(session: Session, sel: Selection) -> list[dict[str, Any]]:
-    rows = {r["source_code"]: r for r in _grouped(session, sel, "source_code")}
-    return [
-        {"code": code, "label_vi": vi, "label_en": en, **_figures(rows.get(code, _zero()))}
-        for code, vi, en in session.execute(select(Source.code, Source.label_vi, Source.label_en).order_by(Source.sort_order))
-    ]
+def by_category(session: Session, sel: Selection) -> tuple[CodeFigures, ...]:
+    return _by_code_list(session, sel, "category_code", Category)
+
+
+def by_source(session: Session, sel: Selection) -> tuple[CodeFigures, ...]:
+    return _by_code_list(session, sel, "source_code", Source)
 
 
 def _zero() -> dict[str, int]:
@@ -281,7 +406,7 @@ def _rollup_targets(session: Session, sel: Selection) -> tuple[dict[int, int], d
     return target, labels
 
 
-def by_unit(session: Session, sel: Selection) -> list[dict[str, Any]]:
+def by_unit(session: Session, sel: Selection) -> tuple[UnitFigures, ...]:
     """Per unit directly under the selected unit (its subordinates rolled into it), largest first."""
     target, labels = _rollup_targets(session, sel)
     totals: dict[int, dict[str, int]] = {}
@@ -293,10 +418,10 @@ def by_unit(session: Session, sel: Selection) -> list[dict[str, Any]]:
         for key in ("allocated", "committed", "direct", "paid", "lines"):
             bucket[key] += row[key]
     rows = [
-        {"unit_id": uid, "code": labels[uid][0], "name": labels[uid][1], "own": uid == sel.root_unit_id, **_figures(_money_row(figures))}
+        UnitFigures(**_figures(_money_row(figures)), unit_id=uid, code=labels[uid][0], name=labels[uid][1], own=uid == sel.root_unit_id)
         for uid, figures in totals.items()
     ]
-    return sorted(rows, key=lambda r: (-r["allocated"], r["code"]))
+    return tuple(sorted(rows, key=lambda r: (-r.allocated, r.code)))
 
 
 def payment_month():
@@ -354,7 +479,7 @@ def _phased_plan(session: Session, sel: Selection) -> list[int]:
     return cumulative
 
 
-def monthly(session: Session, sel: Selection) -> list[dict[str, Any]]:
+def monthly(session: Session, sel: Selection) -> tuple[MonthFigures, ...]:
     """Cumulative payments by month against the phased plan, with the previous year's curve."""
     this_year = _payments_by_month(session, sel, sel.year)
     last_year = _payments_by_month(session, sel, sel.year - 1)
@@ -363,23 +488,15 @@ def monthly(session: Session, sel: Selection) -> list[dict[str, Any]]:
     for month in range(1, 13):
         running += this_year.get(month, 0)
         running_last += last_year.get(month, 0)
-        rows.append(
-            {
-                "month": month,
-                "paid": this_year.get(month, 0),
-                "cumulative_paid": running,
-                "cumulative_plan": plan[month - 1],
-                "cumulative_previous": running_last,
-            }
-        )
-    return rows
+        rows.append(MonthFigures(month, this_year.get(month, 0), running, plan[month - 1], running_last))
+    return tuple(rows)
 
 
 def _commitment_base(sel: Selection, kind: str) -> list[Any]:
     return [Commitment.kind == kind, Commitment.year == sel.year, Commitment.status.in_(("signed", "closed")), *signed_by(sel), *line_conditions(sel)]
 
 
-def press_orders(session: Session, sel: Selection, top: int = TOP_AGENCIES) -> dict[str, Any]:
+def press_orders(session: Session, sel: Selection, top: int = TOP_AGENCIES) -> PressOrders:
     """Press orders by agency (top N and the rest), by media type, by policy and by stage."""
     held = func.sum(held_expression())
     base = _commitment_base(sel, "order")
@@ -398,39 +515,41 @@ def press_orders(session: Session, sel: Selection, top: int = TOP_AGENCIES) -> d
         return list(session.execute(query.where(*base).group_by(*columns).order_by(*columns)))
 
     agencies = sorted(
-        ({"code": c, "name": n, "amount": int(a or 0), "orders": k} for c, n, a, k in grouped(PressAgency.code, PressAgency.name)),
-        key=lambda r: (-r["amount"], r["code"]),
+        (Bar(c, n, int(a or 0), int(k)) for c, n, a, k in grouped(PressAgency.code, PressAgency.name)),
+        key=lambda r: (-r.amount, r.code),
     )
-    total = sum(r["amount"] for r in agencies)
+    total = sum(r.amount for r in agencies)
     shown = agencies[:top]
     rest = agencies[top:]
     if rest:
-        shown.append({"code": None, "name": None, "amount": sum(r["amount"] for r in rest), "orders": sum(r["orders"] for r in rest), "others": len(rest)})
-    top_five = sum(r["amount"] for r in agencies[:5])
-    return {
-        "total": total,
-        "agencies": shown,
-        "top_five_share": None if not total else round(top_five * 100 / total, 1),
-        "media": sorted(({"code": m, "amount": int(a or 0), "orders": k} for m, a, k in grouped(PressAgency.media_type)), key=lambda r: -r["amount"]),
-        "policy": sorted(({"code": p, "name": n, "amount": int(a or 0), "orders": k} for p, n, a, k in grouped(Policy.code, Policy.name)), key=lambda r: -r["amount"]),
-        "stage": sorted(
-            ({"code": s, "amount": int(a or 0), "orders": k} for s, a, k in grouped(Commitment.stage_code)),
-            key=lambda r: list(codes.STAGES).index(r["code"]) if r["code"] in codes.STAGES else len(codes.STAGES),
+        shown.append(Bar(None, None, sum(r.amount for r in rest), sum(r.orders for r in rest), others=len(rest)))
+    top_five = sum(r.amount for r in agencies[:5])
+    return PressOrders(
+        total=total,
+        agencies=tuple(shown),
+        top_five_share=None if not total else round(top_five * 100 / total, 1),
+        media=tuple(sorted((Bar(m, None, int(a or 0), int(k)) for m, a, k in grouped(PressAgency.media_type)), key=lambda r: -r.amount)),
+        policy=tuple(sorted((Bar(p, n, int(a or 0), int(k)) for p, n, a, k in grouped(Policy.code, Policy.name)), key=lambda r: -r.amount)),
+        stage=tuple(
+            sorted(
+                (Bar(s, None, int(a or 0), int(k)) for s, a, k in grouped(Commitment.stage_code)),
+                key=lambda r: list(codes.STAGES).index(r.code) if r.code in codes.STAGES else len(codes.STAGES),
+            )
         ),
-    }
+    )
 
 
-def training(session: Session, sel: Selection) -> dict[str, Any]:
+def training(session: Session, sel: Selection) -> Training:
     row = session.execute(
         select(func.count(), func.coalesce(func.sum(course_participants_expression()), 0), func.coalesce(func.sum(held_expression()), 0))
         .join(BudgetLine, BudgetLine.id == Commitment.line_id)
         .where(*_commitment_base(sel, "course"))
     ).one()
     courses, participants, cost = int(row[0]), int(row[1]), int(row[2])
-    return {"courses": courses, "participants": participants, "cost": cost, "cost_per_participant": cost // participants if participants else None}
+    return Training(courses, participants, cost, cost // participants if participants else None)
 
 
-def it_services(session: Session, sel: Selection) -> list[dict[str, Any]]:
+def it_services(session: Session, sel: Selection) -> tuple[ItServices, ...]:
     query = (
         select(Commitment.service_type, Commitment.stage_code, func.count(), func.sum(held_expression()))
         .join(BudgetLine, BudgetLine.id == Commitment.line_id)
@@ -438,7 +557,7 @@ def it_services(session: Session, sel: Selection) -> list[dict[str, Any]]:
         .group_by(Commitment.service_type, Commitment.stage_code)
         .order_by(Commitment.service_type, Commitment.stage_code)
     )
-    return [{"service_type": s, "stage": g, "contracts": int(n), "amount": int(a or 0)} for s, g, n, a in session.execute(query)]
+    return tuple(ItServices(s, g, int(n), int(a or 0)) for s, g, n, a in session.execute(query))
 
 
 # --- the whole dashboard, cached ----------------------------------------------------------------
@@ -481,23 +600,24 @@ def cached_figures(session: Session, db: Database, actor: Actor, what: tuple, ma
     return CACHE.get_or_make((db.url, audit_head_seq(session), actor.user_id, actor.role, actor.unit_id, *what), make)
 
 
-def dashboard(db: Database, actor: Actor, filters: DashboardFilters) -> dict[str, Any]:
-    """Every figure of the dashboard for these filters, from the cache when the ledger has not changed."""
+def dashboard(db: Database, actor: Actor, filters: DashboardFilters) -> Dashboard:
+    """Every figure of the dashboard for these filters, from the cache when the ledger has not changed
+    (the result is frozen, so every reader of the cache may share it)."""
     with db.read() as session:
         head = audit_head_seq(session)
         sel = validate(session, actor, filters)
-        key = (db.url, head, actor.user_id, actor.role, actor.unit_id, tuple(asdict(filters).items()))
+        key = (db.url, head, actor.user_id, actor.role, actor.unit_id, filters)
         return CACHE.get_or_make(
             key,
-            lambda: {
-                "filters": asdict(filters),
-                "headline": headline(session, sel),
-                "category": by_category(session, sel),
-                "source": by_source(session, sel),
-                "unit": by_unit(session, sel),
-                "monthly": monthly(session, sel),
-                "press": press_orders(session, sel),
-                "training": training(session, sel),
-                "it": it_services(session, sel),
-            },
+            lambda: Dashboard(
+                filters=filters,
+                headline=headline(session, sel),
+                category=by_category(session, sel),
+                source=by_source(session, sel),
+                unit=by_unit(session, sel),
+                monthly=monthly(session, sel),
+                press=press_orders(session, sel),
+                training=training(session, sel),
+                it=it_services(session, sel),
+            ),
         )

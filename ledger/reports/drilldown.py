@@ -125,7 +125,7 @@ def _commitment_extra(session: Session, sel: Selection, dimension: str, value: A
     """The conditions on the commitment (and its agency, policy) that one bar of a commitment chart means."""
     extra = _commitment_dimension(dimension, value)
     if dimension == "agency" and value is None:  # "the rest": every agency outside the top N
-        top_codes = [a["code"] for a in press_orders(session, sel)["agencies"] if a["code"]]
+        top_codes = [a.code for a in press_orders(session, sel).agencies if a.code]
         extra.append(PressAgency.code.not_in(top_codes))
     return extra
 

@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, inspect, select
@@ -208,6 +209,23 @@ def record_update(session: Session, actor: str, action: str, obj: Base, values: 
 
 def event_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    """Where the chain ends: the last event's seq and hash (0 and the genesis hash while it is
+    empty) and how many events it holds."""
+
+    seq: int
+    hash: str
+    events: int
+
+
+def chain_head(session: Session) -> ChainHead:
+    last = head(session)
+    if last is None:
+        return ChainHead(0, GENESIS_HASH, 0)
+    return ChainHead(last.seq, last.hash, event_count(session))
 
 
 # --- many events in one transaction: the bulk path (``ledger.store.bulk``) -----------------------

@@ -52,7 +52,8 @@ def _sqlite_path(db: Database) -> Path:
 
 def _head(db: Database) -> tuple[int, str]:
     with db.read() as session:
-        return audit.event_count(session), audit.head_hash(session)
+        head = audit.chain_head(session)
+    return head.events, head.hash
 
 
 # --- PostgreSQL client tools -------------------------------------------------------------------

@@ -9,13 +9,21 @@ import io
 
 import openpyxl
 from conftest import actor_for, start_app
-from ledger_testkit import D2026, line_id
+from ledger_testkit import D2026, assert_typed_frozen, line_id
 from sqlalchemy import create_engine, text
 from streamlit.testing.v1 import AppTest
 from workbook_support import sql, sql_rows
 
 from ledger.excel import export_workbook, read_about
-from ledger.reports.audit_trail import VIETNAM, EventFilters, chain_head, list_events, locate_hash
+from ledger.reports.audit_trail import (
+    VIETNAM,
+    EventFilters,
+    EventRow,
+    chain_head,
+    filter_choices,
+    list_events,
+    locate_hash,
+)
 from ledger.services import commitments
 from ledger.services.budget import adjust_line
 from ledger.store.access import SYSTEM
@@ -49,12 +57,12 @@ def test_an_officer_reads_only_the_events_of_their_unit(demo_db, actors):
     events = all_events(demo_db, actors["officer"])
     hanoi_lines = entity_ids(demo_db, "SELECT l.id FROM budget_lines l JOIN units u ON u.id = l.unit_id WHERE u.code = 'HNI'")
     own_lines = entity_ids(demo_db, "SELECT l.id FROM budget_lines l JOIN units u ON u.id = l.unit_id WHERE u.code = 'BYT-TT'")
-    seen_lines = {e["entity_id"] for e in events if e["entity_type"] == "budget_line"}
+    seen_lines = {e.entity_id for e in events if e.entity_type == "budget_line"}
     assert seen_lines == own_lines and not seen_lines & hanoi_lines
     own_payments = entity_ids(demo_db, "SELECT p.id FROM payments p JOIN budget_lines l ON l.id = p.line_id JOIN units u ON u.id = l.unit_id WHERE u.code = 'BYT-TT'")
-    assert {e["entity_id"] for e in events if e["entity_type"] == "payment"} == own_payments
-    assert {e["entity_type"] for e in events} >= {"fiscal_year", "press_agency", "unit", "commitment", "acceptance"}
-    assert {e["entity_id"] for e in events if e["entity_type"] == "unit"} == entity_ids(demo_db, "SELECT id FROM units WHERE code = 'BYT-TT'")
+    assert {e.entity_id for e in events if e.entity_type == "payment"} == own_payments
+    assert {e.entity_type for e in events} >= {"fiscal_year", "press_agency", "unit", "commitment", "acceptance"}
+    assert {e.entity_id for e in events if e.entity_type == "unit"} == entity_ids(demo_db, "SELECT id FROM units WHERE code = 'BYT-TT'")
     auditor = all_events(demo_db, actors["auditor"])
     admin = all_events(demo_db, actors["admin"])
     assert len(admin) == sql(demo_db, "SELECT COUNT(*) FROM audit_events")
@@ -66,16 +74,33 @@ def test_filters_by_who_what_when_and_entity(demo_db, actors):
     line = line_id(demo_db, "BYT-TT-26-01")
     adjust_line(demo_db, actors["officer"], line, 2_000_000, D2026, "77/QĐ-BYT", "Bổ sung")
     by_officer = all_events(demo_db, actors["auditor"], actor="officer")
-    assert [(e["actor"], e["action"]) for e in by_officer] == [("officer", "adjustment.post")]
+    assert [(e.actor, e.action) for e in by_officer] == [("officer", "adjustment.post")]
     posts = all_events(demo_db, actors["auditor"], action="adjustment.post")
     assert len(posts) == sql(demo_db, "SELECT COUNT(*) FROM audit_events WHERE action = 'adjustment.post'")
     today = dt.datetime.now(VIETNAM).date()
-    assert all_events(demo_db, actors["auditor"], date_from=today + dt.timedelta(days=1)) == []
+    assert all_events(demo_db, actors["auditor"], date_from=today + dt.timedelta(days=1)) == ()
     assert len(all_events(demo_db, actors["auditor"], date_from=today, date_to=today)) == len(all_events(demo_db, actors["auditor"]))
     of_line = all_events(demo_db, actors["officer"], entity_type="budget_line", entity_id=str(line))
-    assert [e["action"] for e in of_line] == ["budget_line.create"]
+    assert [e.action for e in of_line] == ["budget_line.create"]
     hanoi_line = line_id(demo_db, "HNI-26-01")
-    assert all_events(demo_db, actors["officer"], entity_type="budget_line", entity_id=str(hanoi_line)) == []
+    assert all_events(demo_db, actors["officer"], entity_type="budget_line", entity_id=str(hanoi_line)) == ()
+
+
+def test_events_and_choices_are_frozen_rows_with_real_times(demo_db, actors):
+    events = all_events(demo_db, actors["auditor"])
+    assert type(events) is tuple and all(type(e) is EventRow for e in events)
+    assert_typed_frozen(events, "events")
+    assert_typed_frozen(filter_choices(demo_db, actors["auditor"]), "choices")
+    newest = events[0]
+    stored = sql_rows(demo_db, "SELECT seq, occurred_at, hash FROM audit_events ORDER BY seq DESC LIMIT 1")[0]
+    assert (newest.seq, newest.hash) == (stored[0], stored[2])
+    # The recorded instant in UTC; the screen's time is the same instant on Vietnam's clock (UTC+7).
+    assert newest.occurred_at == dt.datetime.fromisoformat(str(stored[1])).replace(tzinfo=dt.UTC)
+    assert newest.time == newest.occurred_at.astimezone(VIETNAM).replace(tzinfo=None) == newest.occurred_at.replace(tzinfo=None) + dt.timedelta(hours=7)
+    choices = filter_choices(demo_db, actors["auditor"])
+    assert choices.actors == tuple(sorted({e.actor for e in events}))
+    assert choices.actions == tuple(sorted({e.action for e in events}))
+    assert choices.entity_types == tuple(sorted({e.entity_type for e in events}))
 
 
 def test_a_removed_order_item_stays_in_its_units_trail(demo_db, actors):
@@ -83,11 +108,11 @@ def test_a_removed_order_item_stays_in_its_units_trail(demo_db, actors):
     order = commitments.create_order(demo_db, officer, year=2026, reference="HD-AU-1", line=line_id(demo_db, "BYT-TT-26-01"), press_agency="SKDS",
                                   description="Dự thảo", items=[{"product": "Bài", "quantity": 1, "unit_price": 1_000_000}])
     commitments.update_draft(demo_db, officer, order.id, 1, items=[{"product": "Video", "quantity": 1, "unit_price": 2_000_000}])
-    removed = [e for e in all_events(demo_db, officer, action="order_item.delete")]
-    assert len(removed) == 1 and '"product":"Bài"' in removed[0]["before"]
+    removed = all_events(demo_db, officer, action="order_item.delete")
+    assert len(removed) == 1 and '"product":"Bài"' in removed[0].before
     assert all_events(demo_db, actor_for(demo_db, "officer"), action="order_item.delete")
     hanoi_officer = _hanoi_officer(demo_db)
-    assert all_events(demo_db, hanoi_officer, action="order_item.delete") == []
+    assert all_events(demo_db, hanoi_officer, action="order_item.delete") == ()
 
 
 def _hanoi_officer(db: Database):

@@ -118,9 +118,9 @@ def test_the_order_list_shows_a_closed_orders_final_value(app_ledger):
 
 def test_the_headline_adds_up_and_says_what_each_figure_counts(app_ledger):
     data = dashboard(app_ledger, actor_for(app_ledger, "leader"), DashboardFilters(year=YEAR))
-    for figures in data["headline"].values():
-        assert figures["allocated"] == figures["committed"] + figures["direct"] + figures["available"]
-    assert data["headline"]["ALL"]["direct"] > 0  # the demo pays some things directly: the old headline did not add up
+    for figures in (data.headline.nsnn, data.headline.xhh, data.headline.total):
+        assert figures.allocated == figures.committed + figures.direct + figures.available
+    assert data.headline.of("ALL").direct > 0  # the demo pays some things directly: the old headline did not add up
     at = start_app(app_ledger, "leader", "pages/dashboard.py")
     helps = {m.label: m.help for m in at.metric[:6]}
     assert list(helps) == ["Dự toán", "Đã cam kết", "Chi trực tiếp", "Còn được sử dụng", "Đã chi", "Tỷ lệ giải ngân"]

@@ -11,11 +11,12 @@ the officer never sees another unit's money.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import FrozenInstanceError, asdict
 from typing import Any
 
 import pytest
 from conftest import actor_for
-from ledger_testkit import keys, line_id, refused, rows, scalar
+from ledger_testkit import assert_typed_frozen, keys, line_id, refused, rows, scalar
 from sqlalchemy import bindparam, text
 
 from ledger.domain.errors import NotFound, PermissionDenied, ValidationError
@@ -247,44 +248,44 @@ def sql_it(db: Database, year: int, units: list[str]) -> set[tuple]:
 # --- comparing a whole dashboard ----------------------------------------------------------------
 
 
-def money_of(row: dict[str, Any]) -> tuple:
-    return tuple(row[k] for k in MONEY)
+def money_of(row: dash.Figures) -> tuple:
+    return tuple(getattr(row, k) for k in MONEY)
 
 
-def check_dashboard(db: Database, data: dict[str, Any], year: int, units: list[str], root: str, **filters: Any) -> None:
+def check_dashboard(db: Database, data: dash.Dashboard, year: int, units: list[str], root: str, **filters: Any) -> None:
     """Every figure of ``data`` against the SQL above, for the lines of ``units`` (with ``filters``)."""
     headline = sql_headline(db, year, units, **filters)
     for source in ("NSNN", "XHH", "ALL"):
-        assert data["headline"][source] == headline[source], (source, data["headline"][source], headline[source])
-    assert [(r["code"], *money_of(r), r["lines"]) for r in data["category"]] == sql_catalogue(db, year, units, "categories", "category_code", **filters)
-    assert [(r["code"], *money_of(r), r["lines"]) for r in data["source"]] == sql_catalogue(db, year, units, "sources", "source_code", **filters)
-    assert [(r["code"], *money_of(r)) for r in data["unit"]] == sql_by_unit(db, year, root, **filters)
-    for row in (*data["category"], *data["source"], *data["unit"]):
-        assert row["execution"] == (round(row["paid"] * 100 / row["allocated"], 1) if row["allocated"] else None)
+        assert asdict(data.headline.of(source)) == headline[source], (source, data.headline.of(source), headline[source])
+    assert [(r.code, *money_of(r), r.lines) for r in data.category] == sql_catalogue(db, year, units, "categories", "category_code", **filters)
+    assert [(r.code, *money_of(r), r.lines) for r in data.source] == sql_catalogue(db, year, units, "sources", "source_code", **filters)
+    assert [(r.code, *money_of(r)) for r in data.unit] == sql_by_unit(db, year, root, **filters)
+    for row in (*data.category, *data.source, *data.unit):
+        assert row.execution == (round(row.paid * 100 / row.allocated, 1) if row.allocated else None)
 
     paid = sql_paid_by_month(db, year, units, **filters)
     previous = sql_paid_by_month(db, year - 1, units, **filters)
-    assert [r["month"] for r in data["monthly"]] == list(range(1, 13))
-    assert [r["paid"] for r in data["monthly"]] == paid
-    assert [r["cumulative_paid"] for r in data["monthly"]] == cumulative(paid)
-    assert [r["cumulative_previous"] for r in data["monthly"]] == cumulative(previous)
-    assert data["monthly"][-1]["cumulative_paid"] == headline["ALL"]["paid"]
+    assert [r.month for r in data.monthly] == list(range(1, 13))
+    assert [r.paid for r in data.monthly] == paid
+    assert [r.cumulative_paid for r in data.monthly] == cumulative(paid)
+    assert [r.cumulative_previous for r in data.monthly] == cumulative(previous)
+    assert data.monthly[-1].cumulative_paid == headline["ALL"]["paid"]
     if not query(db, "SELECT 1 FROM line_phasing"):
         plan = sql_even_plan(db, year, units, **filters)
-        assert [r["cumulative_plan"] for r in data["monthly"]] == plan
+        assert [r.cumulative_plan for r in data.monthly] == plan
         assert plan[-1] == headline["ALL"]["allocated"]
 
     if not filters:  # the commitment figures below are checked unfiltered
-        press = data["press"]
+        press = data.press
         bars, total, share = sql_agencies(db, year, units, TOP_AGENCIES)
-        assert [(a["code"], a["amount"], a["orders"]) for a in press["agencies"]] == bars
-        assert (press["total"], press["top_five_share"]) == (total, share)
+        assert [(a.code, a.amount, a.orders) for a in press.agencies] == bars
+        assert (press.total, press.top_five_share) == (total, share)
         for column, key in (("pa.media_type", "media"), ("c.stage_code", "stage")):
-            assert {r["code"]: (r["amount"], r["orders"]) for r in press[key]} == sql_orders_by(db, year, units, column), key
-        assert {r["code"]: (r["amount"], r["orders"]) for r in press["policy"]} == sql_orders_by(db, year, units, "po.code")
-        assert [r["amount"] for r in press["media"]] == sorted((r["amount"] for r in press["media"]), reverse=True)
-        assert data["training"] == sql_training(db, year, units)
-        assert {(r["service_type"], r["stage"], r["contracts"], r["amount"]) for r in data["it"]} == sql_it(db, year, units)
+            assert {r.code: (r.amount, r.orders) for r in getattr(press, key)} == sql_orders_by(db, year, units, column), key
+        assert {r.code: (r.amount, r.orders) for r in press.policy} == sql_orders_by(db, year, units, "po.code")
+        assert [r.amount for r in press.media] == sorted((r.amount for r in press.media), reverse=True)
+        assert asdict(data.training) == sql_training(db, year, units)
+        assert {(r.service_type, r.stage, r.contracts, r.amount) for r in data.it} == sql_it(db, year, units)
 
 
 def scope_of(db: Database, role: str) -> list[str]:
@@ -302,13 +303,13 @@ def test_every_figure_equals_independent_sql(demo_db, role):
     for year in (2026, 2025):
         data = dashboard(demo_db, actor, DashboardFilters(year=year))
         check_dashboard(demo_db, data, year, units, root)
-        assert data["headline"]["NSNN"]["paid"] > 0 and data["headline"]["XHH"]["allocated"] > 0
-        assert data["press"]["total"] > 0 and data["training"]["courses"] > 0 and data["it"]
+        assert data.headline.of("NSNN").paid > 0 and data.headline.of("XHH").allocated > 0
+        assert data.press.total > 0 and data.training.courses > 0 and data.it
         if role == "officer":
-            assert [r["code"] for r in data["unit"]] == ["BYT-TT"]
+            assert [r.code for r in data.unit] == ["BYT-TT"]
         else:
-            assert {r["code"] for r in data["unit"]} == {"BYT", "HNI", "HCM", "DNG"}
-            assert [r["code"] for r in data["unit"]] == [bar[0] for bar in sql_by_unit(demo_db, year, "QG")]
+            assert {r.code for r in data.unit} == {"BYT", "HNI", "HCM", "DNG"}
+            assert [r.code for r in data.unit] == [bar[0] for bar in sql_by_unit(demo_db, year, "QG")]
 
 
 def test_unit_and_other_filters(demo_db):
@@ -318,19 +319,19 @@ def test_unit_and_other_filters(demo_db):
     data = dashboard(demo_db, leader, DashboardFilters(year=2026, unit_code="BYT"))
     check_dashboard(demo_db, data, 2026, byt, "BYT")
     # The ministry's own lines in one bar, each subordinate unit in its own.
-    assert {r["code"] for r in data["unit"]} == {"BYT", "BYT-VP", "BYT-TT", "BYT-KCB"}
-    own = next(r for r in data["unit"] if r["code"] == "BYT")
-    assert own["own"] and own["allocated"] == sql_total(demo_db, 2026, ["BYT"])["allocated"]
-    assert sum(r["allocated"] for r in data["unit"]) == data["headline"]["ALL"]["allocated"]
+    assert {r.code for r in data.unit} == {"BYT", "BYT-VP", "BYT-TT", "BYT-KCB"}
+    own = next(r for r in data.unit if r.code == "BYT")
+    assert own.own and own.allocated == sql_total(demo_db, 2026, ["BYT"])["allocated"]
+    assert sum(r.allocated for r in data.unit) == data.headline.of("ALL").allocated
 
     everything = subtree(demo_db, "QG")
     for filters in ({"source": "XHH"}, {"category": "BAO_CHI"}, {"policy_code": "DE-AN-06"}, {"source": "NSNN", "category": "CNTT"}):
         data = dashboard(demo_db, leader, DashboardFilters(year=2026, **filters))
         check_dashboard(demo_db, data, 2026, everything, "QG", **filters)
-        assert data["headline"]["ALL"]["allocated"] > 0, filters
+        assert data.headline.of("ALL").allocated > 0, filters
     narrowed = dashboard(demo_db, leader, DashboardFilters(year=2025, unit_code="HNI", source="XHH"))
     check_dashboard(demo_db, narrowed, 2025, subtree(demo_db, "HNI"), "HNI", source="XHH")
-    assert narrowed["headline"]["NSNN"]["allocated"] == 0 and narrowed["headline"]["XHH"]["allocated"] > 0
+    assert narrowed.headline.of("NSNN").allocated == 0 and narrowed.headline.of("XHH").allocated > 0
 
 
 def test_closing_period_payment_counts_in_december_of_its_year(demo_db):
@@ -346,17 +347,17 @@ def test_closing_period_payment_counts_in_december_of_its_year(demo_db):
     units = ["BYT-TT"]
     check_dashboard(demo_db, after_2025, 2025, units, "BYT-TT")
     check_dashboard(demo_db, after_2026, 2026, units, "BYT-TT")
-    assert after_2025["monthly"][11]["paid"] == before_2025["monthly"][11]["paid"] + 3_000_000
-    assert after_2025["monthly"][0]["paid"] == before_2025["monthly"][0]["paid"]
-    assert after_2025["headline"]["NSNN"]["paid"] == before_2025["headline"]["NSNN"]["paid"] + 3_000_000
+    assert after_2025.monthly[11].paid == before_2025.monthly[11].paid + 3_000_000
+    assert after_2025.monthly[0].paid == before_2025.monthly[0].paid
+    assert after_2025.headline.of("NSNN").paid == before_2025.headline.of("NSNN").paid + 3_000_000
     # In 2026 it is last year's December, not this year's January.
-    assert [r["paid"] for r in after_2026["monthly"]] == [r["paid"] for r in before_2026["monthly"]]
-    assert after_2026["monthly"][11]["cumulative_previous"] == before_2026["monthly"][11]["cumulative_previous"] + 3_000_000
-    assert after_2026["monthly"][10]["cumulative_previous"] == before_2026["monthly"][10]["cumulative_previous"]
+    assert [r.paid for r in after_2026.monthly] == [r.paid for r in before_2026.monthly]
+    assert after_2026.monthly[11].cumulative_previous == before_2026.monthly[11].cumulative_previous + 3_000_000
+    assert after_2026.monthly[10].cumulative_previous == before_2026.monthly[10].cumulative_previous
     # The December bar drills down to it.
     december = drill(demo_db, officer, DashboardFilters(year=2025), "month", 12, "paid")
     assert "C-2025-QT" in {r["voucher_no"] for r in december["rows"]}
-    assert december["total"] == after_2025["monthly"][11]["paid"]
+    assert december["total"] == after_2025.monthly[11].paid
 
 
 # --- the phased plan ----------------------------------------------------------------------------
@@ -366,15 +367,15 @@ def test_even_plan_is_each_lines_plan_summed(demo_db):
     leader = actor_for(demo_db, "leader")
     everything = subtree(demo_db, "QG")
     for year in (2026, 2025):
-        plan = [r["cumulative_plan"] for r in dashboard(demo_db, leader, DashboardFilters(year=year))["monthly"]]
+        plan = [r.cumulative_plan for r in dashboard(demo_db, leader, DashboardFilters(year=year)).monthly]
         assert plan == sql_even_plan(demo_db, year, everything)
         parts = [
-            [r["cumulative_plan"] for r in dashboard(demo_db, leader, DashboardFilters(year=year, source=source))["monthly"]]
+            [r.cumulative_plan for r in dashboard(demo_db, leader, DashboardFilters(year=year, source=source)).monthly]
             for source in ("NSNN", "XHH")
         ]
         assert plan == [a + b for a, b in zip(*parts, strict=True)]  # the plan of the whole is the sum of its parts
         units = [
-            [r["cumulative_plan"] for r in dashboard(demo_db, leader, DashboardFilters(year=year, unit_code=code))["monthly"]]
+            [r.cumulative_plan for r in dashboard(demo_db, leader, DashboardFilters(year=year, unit_code=code)).monthly]
             for code in children(demo_db, "QG")
         ]
         assert plan == [sum(month) for month in zip(*units, strict=True)]
@@ -391,19 +392,19 @@ def test_a_lines_own_phasing_shapes_the_plan(demo_db):
     assert own[-1] == allocated and own[0] == allocated // 17
 
     for actor, units in ((officer, ["BYT-TT"]), (leader, subtree(demo_db, "QG"))):
-        plan = [r["cumulative_plan"] for r in dashboard(demo_db, actor, DashboardFilters(year=2026))["monthly"]]
+        plan = [r.cumulative_plan for r in dashboard(demo_db, actor, DashboardFilters(year=2026)).monthly]
         even = sql_even_plan(demo_db, 2026, units, excluded=(line,))
         assert plan == [a + b for a, b in zip(even, own, strict=True)]
         assert plan[-1] == sql_total(demo_db, 2026, units)["allocated"]
     # Another unit's filter does not see the phased line; 2025 is untouched.
-    hni = [r["cumulative_plan"] for r in dashboard(demo_db, leader, DashboardFilters(year=2026, unit_code="HNI"))["monthly"]]
+    hni = [r.cumulative_plan for r in dashboard(demo_db, leader, DashboardFilters(year=2026, unit_code="HNI")).monthly]
     assert hni == sql_even_plan(demo_db, 2026, subtree(demo_db, "HNI"))
-    earlier = [r["cumulative_plan"] for r in dashboard(demo_db, leader, DashboardFilters(year=2025))["monthly"]]
+    earlier = [r.cumulative_plan for r in dashboard(demo_db, leader, DashboardFilters(year=2025)).monthly]
     assert earlier == sql_even_plan(demo_db, 2025, subtree(demo_db, "QG"))
     # An adjustment moves the whole phased curve: the weights spread the new allocation.
     adjust_line(demo_db, officer, line, "12.000.000", dt.date(2026, 3, 1), "77/QĐ-BYT")
     allocated += 12_000_000
-    plan = [r["cumulative_plan"] for r in dashboard(demo_db, officer, DashboardFilters(year=2026))["monthly"]]
+    plan = [r.cumulative_plan for r in dashboard(demo_db, officer, DashboardFilters(year=2026)).monthly]
     own = [allocated * running // sum(weights) for running in cumulative(weights)]
     assert plan == [a + b for a, b in zip(sql_even_plan(demo_db, 2026, ["BYT-TT"], excluded=(line,)), own, strict=True)]
 
@@ -456,38 +457,38 @@ def test_press_orders_rest_bucket_and_top_five(demo_db):
         selection = dash.validate(session, leader, DashboardFilters(year=2026))
         three = dash.press_orders(session, selection, top=3)
     bars, total, share = sql_agencies(demo_db, 2026, everything, 3)
-    assert [(a["code"], a["amount"], a["orders"]) for a in three["agencies"]] == bars
-    assert len(three["agencies"]) == 4 and three["agencies"][-1]["others"] == len(sql_orders_by(demo_db, 2026, everything, "pa.code")) - 3
-    assert (three["total"], three["top_five_share"]) == (total, share)
-    assert sum(a["amount"] for a in three["agencies"]) == total
+    assert [(a.code, a.amount, a.orders) for a in three.agencies] == bars
+    assert len(three.agencies) == 4 and three.agencies[-1].others == len(sql_orders_by(demo_db, 2026, everything, "pa.code")) - 3
+    assert (three.total, three.top_five_share) == (total, share)
+    assert sum(a.amount for a in three.agencies) == total
 
     # 2025 had more agencies than the chart shows: the rest is one bar, and it drills down.
     data = dashboard(demo_db, leader, DashboardFilters(year=2025))
-    agencies = data["press"]["agencies"]
-    assert len(agencies) == TOP_AGENCIES + 1 and agencies[-1]["code"] is None
+    agencies = data.press.agencies
+    assert len(agencies) == TOP_AGENCIES + 1 and agencies[-1].code is None
     rest = drill(demo_db, leader, DashboardFilters(year=2025), "agency", None, "committed")
-    assert rest["total"] == agencies[-1]["amount"] and rest["count"] == agencies[-1]["orders"]
-    shown = {a["name"] for a in agencies if a["code"]}
+    assert rest["total"] == agencies[-1].amount and rest["count"] == agencies[-1].orders
+    shown = {a.name for a in agencies if a.code}
     assert rest["rows"] and not {r["press_agency"] for r in rest["rows"]} & shown
 
 
 # --- drill-down ---------------------------------------------------------------------------------
 
 
-def bars_of(data: dict[str, Any]) -> list[tuple[str, Any, str, int]]:
+def bars_of(data: dash.Dashboard) -> list[tuple[str, Any, str, int]]:
     """(dimension, key, measure, amount) of every bar of every chart."""
     bars = []
     for dimension in ("category", "source", "unit"):
-        for row in data[dimension]:
-            bars += [(dimension, row["code"], measure, row[measure]) for measure in ("allocated", "committed", "paid")]
-    bars += [("month", r["month"], "paid", r["paid"]) for r in data["monthly"]]
-    press = data["press"]
-    bars += [("agency", r["code"], "committed", r["amount"]) for r in press["agencies"]]
+        for row in getattr(data, dimension):
+            bars += [(dimension, row.code, measure, getattr(row, measure)) for measure in ("allocated", "committed", "paid")]
+    bars += [("month", r.month, "paid", r.paid) for r in data.monthly]
+    press = data.press
+    bars += [("agency", r.code, "committed", r.amount) for r in press.agencies]
     for dimension in ("media", "policy", "stage"):
-        bars += [(dimension, r["code"], "committed", r["amount"]) for r in press[dimension]]
+        bars += [(dimension, r.code, "committed", r.amount) for r in getattr(press, dimension)]
     it: dict[str, int] = {}
-    for row in data["it"]:
-        it[row["service_type"]] = it.get(row["service_type"], 0) + row["amount"]
+    for row in data.it:
+        it[row.service_type] = it.get(row.service_type, 0) + row.amount
     bars += [("service_type", code, "committed", amount) for code, amount in it.items()]
     return bars
 
@@ -513,9 +514,9 @@ def test_every_bar_drills_down_to_rows_adding_up_to_it(demo_db, role, filters):
         assert not result["truncated"]
         assert len(result["rows"]) == result["count"]
         assert sum(r["amount"] for r in result["rows"]) == result["total"], (dimension, key, measure)
-    headline = data["headline"]["ALL"]
+    headline = data.headline.of("ALL")
     for measure in ("allocated", "committed", "paid"):
-        assert drill(demo_db, actor, filters, "all", None, measure)["total"] == headline[measure]
+        assert drill(demo_db, actor, filters, "all", None, measure)["total"] == getattr(headline, measure)
 
 
 def test_drill_total_covers_rows_beyond_the_limit(demo_db):
@@ -526,7 +527,7 @@ def test_drill_total_covers_rows_beyond_the_limit(demo_db):
         full = drill(demo_db, leader, filters, "all", None, measure)
         cut = drill(demo_db, leader, filters, "all", None, measure, limit=5)
         assert cut["truncated"] and len(cut["rows"]) == 5 < cut["count"] == full["count"]
-        assert cut["total"] == full["total"] == data["headline"]["ALL"][measure]
+        assert cut["total"] == full["total"] == getattr(data.headline.of("ALL"), measure)
         assert cut["rows"] == full["rows"][:5]
 
 
@@ -544,12 +545,12 @@ def test_a_top_units_own_lines_have_their_own_bar(demo_db):
         actor = actor_for(demo_db, role)
         data = dashboard(demo_db, actor, DashboardFilters(year=2026))
         check_dashboard(demo_db, data, 2026, scope_of(demo_db, role), "QG")
-        bar = next(r for r in data["unit"] if r["code"] == "QG")
-        assert (bar["allocated"], bar["paid"], bar["available"]) == (300_000_000, 40_000_000, 260_000_000)
+        bar = next(r for r in data.unit if r.code == "QG")
+        assert (bar.allocated, bar.paid, bar.available) == (300_000_000, 40_000_000, 260_000_000)
         for measure in ("allocated", "committed", "paid"):
-            for row in data["unit"]:
-                result = drill(demo_db, actor, DashboardFilters(year=2026), "unit", row["code"], measure)
-                assert result["total"] == row[measure], (role, row["code"], measure)
+            for row in data.unit:
+                result = drill(demo_db, actor, DashboardFilters(year=2026), "unit", row.code, measure)
+                assert result["total"] == getattr(row, measure), (role, row.code, measure)
         assert {r["unit"] for r in drill(demo_db, actor, DashboardFilters(year=2026), "unit", "QG", "allocated")["rows"]} == {"QG"}
 
 
@@ -577,9 +578,9 @@ def test_bad_filters_list_every_problem(demo_db):
         assert [(p.key, p.params["value"]) for p in info.value.problems] == [("unit.unknown", code)]
         with pytest.raises(ValidationError):
             drill(demo_db, officer, DashboardFilters(year=2026, unit_code=code), "all", None, "allocated")
-    assert dashboard(demo_db, officer, DashboardFilters(year=2026, unit_code="BYT-TT"))["headline"] == dashboard(
+    assert dashboard(demo_db, officer, DashboardFilters(year=2026, unit_code="BYT-TT")).headline == dashboard(
         demo_db, officer, DashboardFilters(year=2026)
-    )["headline"]
+    ).headline
     for dimension, measure in (("nowhere", "paid"), ("category", "spent")):
         with pytest.raises(ValidationError):
             drill(demo_db, leader, DashboardFilters(year=2026), dimension, "KHAC", measure)
@@ -605,8 +606,8 @@ def test_results_are_cached_until_the_next_write(demo_db):
         other.dispose()
     second = dashboard(demo_db, officer, filters)
     assert second is not first
-    assert second["headline"]["NSNN"]["paid"] == first["headline"]["NSNN"]["paid"] + 1_500_000
-    assert second["monthly"][1]["paid"] == first["monthly"][1]["paid"] + 1_500_000
+    assert second.headline.of("NSNN").paid == first.headline.of("NSNN").paid + 1_500_000
+    assert second.monthly[1].paid == first.monthly[1].paid + 1_500_000
     check_dashboard(demo_db, second, 2026, ["BYT-TT"], "BYT-TT")
     assert dashboard(demo_db, officer, filters) is second
 
@@ -623,18 +624,18 @@ def test_the_officer_never_sees_other_units_money(demo_db):
         mine, everyone = dashboard(demo_db, officer, filters), dashboard(demo_db, leader, filters)
         check_dashboard(demo_db, mine, year, own, "BYT-TT")
         for measure in ("allocated", "committed", "paid"):
-            assert mine["headline"]["ALL"][measure] < everyone["headline"]["ALL"][measure]
+            assert getattr(mine.headline.of("ALL"), measure) < getattr(everyone.headline.of("ALL"), measure)
             rows_ = drill(demo_db, officer, filters, "all", None, measure)["rows"]
             assert rows_ and {r["unit"] for r in rows_} == {"BYT-TT"}
             # A bar of another unit, asked for directly, holds nothing of it.
             assert drill(demo_db, officer, filters, "unit", "HNI", measure) == {"rows": [], "count": 0, "total": 0, "truncated": False}
         officer_agencies = {r[0] for r in query(demo_db, f"SELECT DISTINCT pa.code{ORDERS}", year=year, units=own)}
-        assert {a["code"] for a in mine["press"]["agencies"]} == officer_agencies
+        assert {a.code for a in mine.press.agencies} == officer_agencies
         # A policy owned elsewhere selects nothing of theirs, not their lines.
         foreign = dashboard(demo_db, officer, DashboardFilters(year=year, policy_code="HNI-THU-DO"))
-        assert all(foreign["headline"][s]["allocated"] == 0 for s in ("NSNN", "XHH", "ALL"))
-        assert foreign["unit"] == [] and foreign["press"]["total"] == 0
-        assert all(r["paid"] == 0 and r["cumulative_previous"] == 0 for r in foreign["monthly"])
+        assert all(foreign.headline.of(s).allocated == 0 for s in ("NSNN", "XHH", "ALL"))
+        assert foreign.unit == () and foreign.press.total == 0
+        assert all(r.paid == 0 and r.cumulative_previous == 0 for r in foreign.monthly)
 
 
 # --- charts -------------------------------------------------------------------------------------
@@ -644,21 +645,38 @@ def test_charts_carry_the_figures_and_the_drill_keys(demo_db):
     from ledger.reports import charts
 
     data = dashboard(demo_db, actor_for(demo_db, "leader"), DashboardFilters(year=2025))
-    fig = charts.plan_vs_actual(data["unit"], "unit", "trieu", "vi", label_key="code")
+    fig = charts.plan_vs_actual(data.unit, "unit", "trieu", "vi")
     assert [trace.name for trace in fig.data] == ["Dự toán", "Đã cam kết", "Đã chi"]
     for trace, measure in zip(fig.data, ("allocated", "committed", "paid"), strict=True):
-        assert list(trace.x) == [r["code"] for r in data["unit"]]
-        assert list(trace.y) == [r[measure] / 1_000_000 for r in data["unit"]]
-        assert [list(c) for c in trace.customdata] == [["unit", r["code"], measure] for r in data["unit"]]
+        assert list(trace.x) == [r.code for r in data.unit]
+        assert list(trace.y) == [getattr(r, measure) / 1_000_000 for r in data.unit]
+        assert [list(c) for c in trace.customdata] == [["unit", r.code, measure] for r in data.unit]
     assert fig.layout.yaxis.title.text == "triệu đồng"
 
-    agencies = data["press"]["agencies"]
+    agencies = data.press.agencies
     bars = charts.ranked_bars(agencies, "agency", "ty", "en").data[0]
-    assert list(bars.x) == [a["amount"] / 1_000_000_000 for a in reversed(agencies)]  # largest on top
-    assert bars.y[0] == f"The rest ({agencies[-1]['others']} agencies)"
+    assert list(bars.x) == [a.amount / 1_000_000_000 for a in reversed(agencies)]  # largest on top
+    assert bars.y[0] == f"The rest ({agencies[-1].others} agencies)"
     assert [list(c) for c in bars.customdata][0] == ["agency", None, "committed"]
 
-    curve = charts.monthly_curve(data["monthly"], "trieu", "vi")
+    curve = charts.monthly_curve(data.monthly, "trieu", "vi")
     assert [list(c) for c in curve.data[0].customdata] == [["month", m, "paid"] for m in range(1, 13)]
     assert [trace.name for trace in curve.data] == ["Đã chi", "Chi lũy kế", "Kế hoạch phân kỳ", "Năm trước"]
-    assert list(curve.data[2].y) == [r["cumulative_plan"] / 1_000_000 for r in data["monthly"]]
+    assert list(curve.data[2].y) == [r.cumulative_plan / 1_000_000 for r in data.monthly]
+
+
+# --- the shape of what it returns -----------------------------------------------------------------
+
+
+def test_the_dashboard_is_frozen_rows_of_int_dong(demo_db):
+    """What the page and the cache share cannot be changed by a reader, and holds int đồng (never
+    Decimal from PostgreSQL's SUM) in frozen rows all the way down."""
+    data = dashboard(demo_db, actor_for(demo_db, "leader"), DashboardFilters(year=2025))
+    assert type(data) is dash.Dashboard and data.unit and data.press.agencies and data.it
+    assert_typed_frozen(data, "dashboard")
+    with pytest.raises(FrozenInstanceError):
+        data.headline.total.paid = 0  # type: ignore[misc]
+    with demo_db.read() as session:
+        selection = dash.validate(session, actor_for(demo_db, "leader"), DashboardFilters(year=2025))
+        for step in (dash.by_category, dash.by_source, dash.by_unit, dash.monthly, dash.it_services):
+            assert_typed_frozen(step(session, selection), step.__name__)

@@ -95,6 +95,7 @@ EXEMPT = {
     "reference.unit_depths": "pure arithmetic on units the caller already has",
     "users.has_demo_users": "a flag for the demo banner",
     "users.user_count": "a count for the first-run screen",
+    "user_queries.entry_accounts": "a count and a flag for the app's entry, before anyone signs in",
     "users.sign_in": "takes credentials, not an actor (tests/services/test_hardening.py)",
     "users.sso_identities": "pure: reads claims",
     "users.actor_for_sso": "takes an identity provider's claims, not an actor (tests/services/test_hardening.py)",
@@ -454,7 +455,7 @@ def test_lists_and_reports_hold_nothing_outside_the_scope(world, role):
     # The dashboard and its drill-down: units in scope only; an outside unit is refused as unknown,
     # exactly as a unit that does not exist.
     figures = dashboard.dashboard(db, actor, dashboard.DashboardFilters(year=YEAR))
-    assert {u["code"] for u in figures["unit"]} <= scope
+    assert {u.code for u in figures.unit} <= scope
     for measure in dashboard.MEASURES:
         drilled = drilldown.drill(db, actor, dashboard.DashboardFilters(year=YEAR), "all", None, measure)
         assert {r["unit"] for r in drilled["rows"]} <= scope
@@ -592,6 +593,22 @@ def test_no_screen_passes_data_to_raw_html():
                 assert isinstance(first, ast.Constant) and isinstance(first.value, str), (
                     f"{path.name}:{node.lineno} passes computed text to raw HTML"
                 )
+
+
+def test_no_screen_opens_a_session():
+    """The entry and the screens call ``ledger`` with the database and render what it returns: none
+    opens a transaction (``with db.read()`` / ``db.write()``) or reaches for SQLAlchemy itself."""
+    for path in [ROOT / "streamlit_app.py", *sorted((ROOT / "pages").rglob("*.py"))]:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.With | ast.AsyncWith):
+                for item in node.items:
+                    call = item.context_expr
+                    opened = isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in ("read", "write")
+                    assert not opened, f"{path.name}:{node.lineno} opens a transaction"
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                modules = [node.module or ""] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
+                assert not any(m.split(".")[0] == "sqlalchemy" for m in modules), f"{path.name}:{node.lineno} imports SQLAlchemy"
 
 
 # --- uploads -----------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ units directly below the reporting unit (``dashboard._rollup_targets``), so thei
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
@@ -307,7 +307,7 @@ def build_figures(session: Session, actor: Actor, unit: Unit, year: int, today: 
     closing = _year_end(session, sel) if period is None or on == dt.date(year, 12, 31) else {}
     money = _money_rows(session, sel, closing)
     total = {k: sum(r[k] for r in money) for k in MONEY}
-    agencies = [a for a in press["agencies"] if a.get("code")]
+    agencies = [a for a in press.agencies if a.code]
     return {
         "unit": unit.code, "unit_name": unit.name, "year": year, "as_of": on.isoformat(),
         **({"period": {"from": period[0].isoformat(), "to": period[1].isoformat()}} if period else {}),
@@ -315,7 +315,7 @@ def build_figures(session: Session, actor: Actor, unit: Unit, year: int, today: 
             "people": c.people, "dedicated": c.dedicated, "part_time": c.part_time, "units": sum(1 for u in c.units if u.kind != "national"),
             "without_spokesperson": [u.code for u in c.without_spokesperson], "trained_policy": c.trained_policy, "trained_crisis": c.trained_crisis,
             "trained_people": c.trained_people, "training_cost": c.training_cost, "cost_per_trained": c.cost_per_trained,
-            "window_start": c.window_start.isoformat(), "courses": train["courses"], "participants": train["participants"],
+            "window_start": c.window_start.isoformat(), "courses": train.courses, "participants": train.participants,
         },
         "process": {
             **{k: sum(p.get(k, 0) for p in process.values()) for k in ("policies", "large_impact", "with_plan", "from_proposal", "comments")},
@@ -324,9 +324,9 @@ def build_figures(session: Session, actor: Actor, unit: Unit, year: int, today: 
             "paid": sum(a["paid"] for a in activities),
         },
         "money": {
-            "rows": money, "total": total, "it": dashboard.it_services(session, sel),
-            "press_total": press["total"], "top_five_share": press["top_five_share"],
-            "top_agencies": [{"code": a["code"], "name": a["name"], "amount": a["amount"]} for a in agencies[:5]],
+            "rows": money, "total": total, "it": [asdict(row) for row in dashboard.it_services(session, sel)],
+            "press_total": press.total, "top_five_share": press.top_five_share,
+            "top_agencies": [{"code": a.code, "name": a.name, "amount": a.amount} for a in agencies[:5]],
         },
         "row": _own_row(c, unit, process, money),
         "children": _child_rows(session, actor, sel, unit, on, process, c, closing),
