@@ -144,6 +144,8 @@ class CommitmentAtYearEnd:
 
 @dataclass(frozen=True)
 class LineAtYearEnd:
+    """What the year-end run knows of a line: allocation, paid, late additions, contributions, open commitments."""
+
     line_id: int
     year: int
     source_code: str
@@ -166,6 +168,8 @@ class Part:
 
 @dataclass(frozen=True)
 class LineOutcome:
+    """What the year end makes of a line's unspent allocation: its parts (carried or cancelled) and refunds."""
+
     line_id: int
     unspent: int
     parts: tuple[Part, ...]

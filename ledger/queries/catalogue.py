@@ -17,6 +17,8 @@ from ledger.store.models import Commitment, CommunicationPlan, PlanActivity, Pol
 
 @dataclass(frozen=True)
 class UnitRow:
+    """A unit of the actor's scope with its controls, for the unit screens and pickers."""
+
     id: int
     code: str
     name: str
@@ -31,6 +33,8 @@ class UnitRow:
 
 @dataclass(frozen=True)
 class PolicyRow:
+    """A policy of the catalogue and the unit that owns it."""
+
     code: str
     name: str
     owner_unit_code: str
@@ -38,6 +42,8 @@ class PolicyRow:
 
 @dataclass(frozen=True)
 class YearRow:
+    """A fiscal year and whether entries may still be made in it."""
+
     year: int
     is_open: bool
 
@@ -52,6 +58,8 @@ class CodeRow:
 
 @dataclass(frozen=True)
 class AgencyRow:
+    """A press agency a press order can be placed with."""
+
     code: str
     name: str
     media_type: str | None
@@ -59,6 +67,8 @@ class AgencyRow:
 
 @dataclass(frozen=True)
 class ActivityChoice:
+    """A plan activity a commitment may be tied to: its plan, its stage and what it does."""
+
     id: int
     code: str
     plan_code: str
@@ -68,6 +78,8 @@ class ActivityChoice:
 
 @dataclass(frozen=True)
 class CodeLists:
+    """The spending categories and funding sources (NSNN, XHH) with their labels, for pickers."""
+
     categories: tuple[CodeLabel, ...]
     sources: tuple[CodeLabel, ...]
 

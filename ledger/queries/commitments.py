@@ -93,6 +93,8 @@ class CommitmentRow:
 
 @dataclass(frozen=True)
 class ItemRow:
+    """A line of an order: what is bought, how many, at what unit price."""
+
     id: int
     product: str
     quantity: int
@@ -103,6 +105,8 @@ class ItemRow:
 
 @dataclass(frozen=True)
 class AcceptanceRow(Reversible):
+    """An acceptance (nghiệm thu) of a commitment, or the reversal of one."""
+
     id: int
     record_no: str
     date: dt.date
@@ -134,6 +138,8 @@ class PaymentRow(Reversible):
 
 @dataclass(frozen=True)
 class ContributionRow(Reversible):
+    """A socialised (XHH) contribution received on a line, or the reversal of one."""
+
     id: int
     voucher_no: str
     date: dt.date

@@ -23,6 +23,8 @@ from ledger.store.models import BudgetLine, Commitment, CourseParticipant, Staff
 
 @dataclass(frozen=True)
 class AssignmentRow:
+    """A post a member holds (or held) in a unit's team: position, role, dedicated or not, from when to when."""
+
     id: int
     member_code: str
     full_name: str
@@ -41,6 +43,8 @@ class AssignmentRow:
 
 @dataclass(frozen=True)
 class MemberRow:
+    """A person of the staff register, with the unit they belong to."""
+
     code: str
     full_name: str
     unit_code: str
@@ -48,6 +52,8 @@ class MemberRow:
 
 @dataclass(frozen=True)
 class MemberCourse:
+    """A course a person took part in, and whether they completed it (with the certificate)."""
+
     course_id: int
     reference: str
     year: int
@@ -60,6 +66,8 @@ class MemberCourse:
 
 @dataclass(frozen=True)
 class MemberHistory:
+    """One person's history for their page: every assignment and every course, oldest first."""
+
     member: MemberRow
     assignments: tuple[AssignmentRow, ...]
     courses: tuple[MemberCourse, ...]
@@ -96,6 +104,8 @@ class CourseRow:
 
 @dataclass(frozen=True)
 class ParticipantRow:
+    """A person on a course's participant list, and whether they completed it."""
+
     id: int
     member_code: str
     full_name: str

@@ -43,6 +43,8 @@ Key = tuple[int, str, str]  # (year, plan code, activity code): an activity acro
 
 @dataclass(frozen=True)
 class PolicyProfile:
+    """A policy's profile: its document type, its Decision-407 scope and the dates of its stages."""
+
     id: int
     code: str
     name: str
@@ -56,6 +58,8 @@ class PolicyProfile:
 
 @dataclass(frozen=True)
 class CommentRow:
+    """A comment received on a draft policy, and the drafting unit's response."""
+
     id: int
     date: dt.date
     unit_code: str
@@ -65,6 +69,8 @@ class CommentRow:
 
 @dataclass(frozen=True)
 class ActivityRow:
+    """An activity of a communication plan: stage, channel, audience, dates and estimated cost."""
+
     id: int
     code: str
     stage: str
@@ -106,6 +112,8 @@ class LineShortfall:
 
 @dataclass(frozen=True)
 class PlanRow:
+    """A version of a communication plan, with its approval and its activities."""
+
     id: int
     code: str
     year: int
@@ -136,6 +144,8 @@ class PlanRow:
 
 @dataclass(frozen=True)
 class StageMoney:
+    """A policy stage's money: estimated in its activities, committed and paid against them."""
+
     stage: str
     planned: int
     committed: int
@@ -144,6 +154,8 @@ class StageMoney:
 
 @dataclass(frozen=True)
 class PolicyPage:
+    """Everything a policy's page shows: its profile, comments, plans and money per stage."""
+
     profile: PolicyProfile
     comments: tuple[CommentRow, ...]
     plans: tuple[PlanRow, ...]
@@ -163,6 +175,8 @@ class PolicyGap:
 
 @dataclass(frozen=True)
 class Coverage407:
+    """The leaders' Decision-407 figures: policies in scope, how many are covered, which are not."""
+
     policies: int
     covered: int
     gaps: tuple[PolicyGap, ...]
