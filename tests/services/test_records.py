@@ -40,8 +40,6 @@ NOT_RECORDS = {
     "users.bootstrap_admin": "the first administrator's Actor (a frozen dataclass)",
     "users.change_password": "None",
     "users.reset_password": "None",
-    "users.has_demo_users": "a read: a flag",
-    "users.user_count": "a read: a count",
     "year_end.preview": "a read: the YearEndPreview (a frozen dataclass, checked below)",
 }
 
