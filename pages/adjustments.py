@@ -11,24 +11,18 @@ from pages.common import (
     adjustment_kind,
     amount_column,
     attempt,
-    database,
     date_in_year,
     flash_and_rerun,
     is_officer,
     money,
-    require_actor,
     select_year,
-    show_flash,
     t,
     yes_no,
 )
 from pages.parts import posting
+from pages.parts.screen import open_screen
 
-current = require_actor()
-db = database()
-
-st.title(t("ui.page_adjustments"))
-show_flash()
+current, db = open_screen("ui.page_adjustments")
 
 year = select_year(db, key="adjustments_year")
 rows = adjustments_in_scope(db, current, year)

@@ -14,27 +14,10 @@ from ledger.services.reference import (
 )
 from ledger.services.year_end import reopen_year
 from ledger.store.models import CONTROL_MODES, UNIT_KINDS
-from pages.common import (
-    attempt,
-    clear_inputs,
-    database,
-    flash_and_rerun,
-    lang,
-    optional,
-    require_actor,
-    require_admin_page,
-    show_flash,
-    t,
-    unit_label,
-    units_for,
-    year_choices,
-)
+from pages.common import attempt, clear_inputs, flash_and_rerun, lang, optional, t, unit_label, units_for, year_choices
+from pages.parts.screen import open_screen
 
-current = require_actor()
-st.title(t("ui.page_units"))
-require_admin_page(current)
-db = database()
-show_flash()
+current, db = open_screen("ui.page_units", admin_only=True)
 
 
 def kind_label(kind: str) -> str:

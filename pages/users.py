@@ -11,33 +11,15 @@ from ledger.queries.users import list_users
 from ledger.reports.audit_trail import VIETNAM
 from ledger.services.users import create_user, reset_password, unlock_user, update_user
 from ledger.store.models import ROLES
-from pages.common import (
-    attempt,
-    clear_inputs,
-    database,
-    flash_and_rerun,
-    optional,
-    require_actor,
-    require_admin_page,
-    role_label,
-    show_flash,
-    t,
-    unit_label,
-    units_for,
-    yes_no,
-)
+from pages.common import attempt, clear_inputs, flash_and_rerun, optional, role_label, t, yes_no
+from pages.parts.screen import open_screen, scope_units
 
-current = require_actor()
-st.title(t("ui.page_users"))
-require_admin_page(current)
-db = database()
-show_flash()
+current, db = open_screen("ui.page_users", admin_only=True)
 
 users = attempt(lambda: list_users(db, current))
 if users is None:
     st.stop()
-units = units_for(db, current)
-unit_labels = {u.code: unit_label(u) for u in units}
+unit_labels = scope_units(db, current)
 
 st.dataframe(
     [
