@@ -8,7 +8,7 @@ from ledger.queries.lines import LineFilters, line_detail, list_lines
 from pages.common import amount_column, attempt, catalogues, is_officer, money, optional, policies_for, select_year, t
 from pages.parts import line_detail as shown
 from pages.parts.line_forms import add_line_form, adjust_form, reverse_form
-from pages.parts.screen import open_screen, scope_units, unit_filter
+from pages.parts.screen import open_screen, scope_units, unit_picker
 
 current, db = open_screen("ui.page_lines")
 officer = is_officer(current)
@@ -22,7 +22,7 @@ row1 = st.columns(3)
 with row1[0]:
     year = select_year(db, key="lines_year")
 with row1[1]:
-    unit_code = unit_filter(unit_labels, key="lines_unit")
+    unit_code = unit_picker(unit_labels, key="lines_unit")
 with row1[2]:
     search = st.text_input(t("ui.search"), key="lines_search", placeholder=t("ui.search_hint"))
 row2 = st.columns(3)

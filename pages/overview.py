@@ -8,7 +8,7 @@ import streamlit as st
 from ledger.domain.formatting import format_amount
 from ledger.reports.overview import OverviewFilters, overview, totals
 from pages.common import amount_column, attempt, lang, money, select_year, t
-from pages.parts.screen import open_screen, scope_units, unit_filter
+from pages.parts.screen import open_screen, scope_units, unit_picker
 
 current, db = open_screen("ui.page_overview")
 
@@ -16,7 +16,7 @@ left, right = st.columns(2)
 with left:
     year = select_year(db, key="overview_year")
 with right:
-    unit_code = unit_filter(scope_units(db, current), key="overview_unit", label_key="ui.unit_filter")
+    unit_code = unit_picker(scope_units(db, current), key="overview_unit", label_key="ui.unit_filter")
 
 rows = attempt(lambda: overview(db, current, OverviewFilters(year=year, unit_code=unit_code or None)))
 if rows is None:  # refused with its sentence (an unknown year or unit)

@@ -3,6 +3,8 @@ write left) and the unit pickers of their filters, so that each screen starts th
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from ledger.store.access import Actor
@@ -30,6 +32,12 @@ def scope_units(db: Database, current: Actor) -> dict[str, str]:
     return {unit.code: unit_label(unit) for unit in units_for(db, current)}
 
 
-def unit_filter(units: dict[str, str], key: str, label_key: str = "ui.unit") -> str:
-    """A unit picker whose first choice, "" (shown as a dash), means every unit in scope."""
-    return st.selectbox(t(label_key), ["", *units], format_func=optional(units), key=key)
+def unit_picker(
+    units: dict[str, str], key: str, label_key: str = "ui.unit", *, value: str | None = None, leave_out: str | None = None, where: Any = st
+) -> str:
+    """A unit picker whose first choice, "" (shown as a dash), means every unit (a filter) or none (a
+    form's optional unit); it starts on ``value`` when that is a choice. ``leave_out`` is a unit that
+    may not be chosen (a unit is not its own parent); ``where`` the container (a form's column)."""
+    options = ["", *(code for code in units if code != leave_out)]
+    start = options.index(value) if value in options else 0
+    return where.selectbox(t(label_key), options, index=start, format_func=optional(units), key=key)
