@@ -111,3 +111,21 @@ def test_the_adjustment_and_transfer_forms_keep_their_fields(app_ledger):
         assert (fields["reason"].label, fields["reason"].placeholder) == (t("ui.reason"), "")
         when = at.date_input(key=f"{prefix}_date")
         assert (when.label, str(when.min), str(when.max)) == (t("ui.date"), "2026-01-01", "2026-12-31")
+
+
+def test_the_report_preview_shows_the_staff_and_process_figures_in_their_order(app_ledger):
+    from ledger.reports.ministry import files
+
+    at = start_app(app_ledger, "leader", "pages/report.py")  # the national leader: the policies of every unit
+    unit, year = at.selectbox(key="rp_unit").value, at.selectbox(key="rp_year").value
+    figures = files.load(app_ledger, actor_for(app_ledger, "leader"), unit, year).figures
+    staff, process = figures["staff"], figures["process"]
+    expected = [
+        (t("ui.rp_people"), staff["people"]), (t("ui.rp_dedicated"), staff["dedicated"]),
+        (t("ui.rp_trained_policy"), staff["trained_policy"]), (t("ui.rp_trained_crisis"), staff["trained_crisis"]),
+        (t("ui.rp_policies"), process["policies"]), (t("ui.rp_large_impact"), process["large_impact"]),
+        (t("ui.rp_with_plan"), process["with_plan"]), (t("ui.rp_from_proposal"), process["from_proposal"]),
+    ]
+    labels = {label for label, _ in expected}
+    assert [(m.label, m.value) for m in at.metric if m.label in labels] == [(label, str(value)) for label, value in expected]
+    assert any(value for _, value in expected)  # the demo's figures are not all zero
