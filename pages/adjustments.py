@@ -11,24 +11,18 @@ from pages.common import (
     adjustment_kind,
     amount_column,
     attempt,
-    database,
-    date_in_year,
     flash_and_rerun,
     is_officer,
     money,
-    require_actor,
     select_year,
-    show_flash,
     t,
     yes_no,
 )
 from pages.parts import posting
+from pages.parts.line_forms import adjustment_inputs
+from pages.parts.screen import open_screen
 
-current = require_actor()
-db = database()
-
-st.title(t("ui.page_adjustments"))
-show_flash()
+current, db = open_screen("ui.page_adjustments")
 
 year = select_year(db, key="adjustments_year")
 rows = adjustments_in_scope(db, current, year)
@@ -72,19 +66,14 @@ if is_officer(current):
             a, b = st.columns(2)
             from_line = a.selectbox(t("ui.from_line"), list(choices), format_func=choices.get, key="tr_from")
             to_line = b.selectbox(t("ui.to_line"), list(choices), index=1, format_func=choices.get, key="tr_to")
-            a, b = st.columns(2)
-            amount = a.text_input(
-                t("ui.transfer_amount"), key="tr_amount", placeholder="20.000.000", help=t("ui.amount_help")
+            typed = adjustment_inputs(
+                "transfer", "tr", year, amount_label="ui.transfer_amount", amount_example="20.000.000",
+                amount_help="ui.amount_help", decision_example="215/QĐ-BYT", submit="ui.transfer_submit",
             )
-            when = b.date_input(t("ui.date"), format="DD/MM/YYYY", key="tr_date", **date_in_year(year))
-            a, b = st.columns(2)
-            decision = a.text_input(t("ui.decision_no"), key="tr_decision", placeholder="215/QĐ-BYT")
-            reason = b.text_input(t("ui.reason"), key="tr_reason")
-            posting.twin_box("transfer")
-            clicked = st.form_submit_button(t("ui.transfer_submit"), type="primary", key="tr_submit")
         token = posting.token("transfer")
-        if clicked and posting.twin_allows(db, "transfer", "adjustment", f"-{amount}", when, line_id=from_line, decision_no=decision):
-            legs = attempt(lambda: transfer(db, current, from_line, to_line, amount, when, decision, reason, token=token))
+        # The twin to look for is the leg that leaves the source line.
+        if typed.clicked and posting.twin_allows(db, "transfer", "adjustment", f"-{typed.amount}", typed.when, line_id=from_line, decision_no=typed.decision):
+            legs = attempt(lambda: transfer(db, current, from_line, to_line, typed.amount, typed.when, typed.decision, typed.reason, token=token))
             if legs is not None:
                 out, into = legs
                 source_after = line_detail(db, current, out.line_id)

@@ -5,35 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from ledger.queries.lines import LineFilters, line_detail, list_lines
-from pages.common import (
-    amount_column,
-    attempt,
-    catalogues,
-    database,
-    is_officer,
-    money,
-    optional,
-    policies_for,
-    require_actor,
-    select_year,
-    show_flash,
-    t,
-    unit_label,
-    units_for,
-)
+from pages.common import amount_column, attempt, catalogues, is_officer, money, optional, policies_for, select_year, t
 from pages.parts import line_detail as shown
 from pages.parts.line_forms import add_line_form, adjust_form, reverse_form
+from pages.parts.screen import open_screen, scope_units, unit_picker
 
-current = require_actor()
-db = database()
+current, db = open_screen("ui.page_lines")
 officer = is_officer(current)
 
-st.title(t("ui.page_lines"))
-show_flash()
-
 labels = catalogues(db)
-units = units_for(db, current)
-unit_labels = {u.code: unit_label(u) for u in units}
+unit_labels = scope_units(db, current)
 policies = policies_for(db, current)
 
 # --- finding lines ------------------------------------------------------------------------------
@@ -41,7 +22,7 @@ row1 = st.columns(3)
 with row1[0]:
     year = select_year(db, key="lines_year")
 with row1[1]:
-    unit_code = st.selectbox(t("ui.unit"), ["", *unit_labels], format_func=optional(unit_labels), key="lines_unit")
+    unit_code = unit_picker(unit_labels, key="lines_unit")
 with row1[2]:
     search = st.text_input(t("ui.search"), key="lines_search", placeholder=t("ui.search_hint"))
 row2 = st.columns(3)

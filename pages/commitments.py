@@ -8,19 +8,16 @@ import streamlit as st
 
 from ledger.domain import codes
 from ledger.queries.commitments import commitment_detail, commitments_summary, find_commitments
-from pages.common import attempt, code_label, database, is_officer, optional, require_actor, select_year, show_flash, t
+from pages.common import attempt, code_label, is_officer, optional, select_year, t
 from pages.parts.commitment_actions import action_tabs
 from pages.parts.commitment_new import new_commitment
 from pages.parts.commitment_view import show_commitment
+from pages.parts.screen import open_screen
 from pages.parts.tables import commitments_table, status_label
 
-current = require_actor()
-db = database()
+current, db = open_screen("ui.page_commitments")
 officer = is_officer(current)
 STATUSES = ("draft", "signed", "closed", "cancelled")
-
-st.title(t("ui.page_commitments"))
-show_flash()
 
 top = st.columns([1, 2, 2, 1])
 with top[0]:

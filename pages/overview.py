@@ -7,38 +7,16 @@ import streamlit as st
 
 from ledger.domain.formatting import format_amount
 from ledger.reports.overview import OverviewFilters, overview, totals
-from pages.common import (
-    amount_column,
-    attempt,
-    database,
-    lang,
-    money,
-    optional,
-    require_actor,
-    select_year,
-    show_flash,
-    t,
-    unit_label,
-    units_for,
-)
+from pages.common import amount_column, attempt, lang, money, select_year, t
+from pages.parts.screen import open_screen, scope_units, unit_picker
 
-current = require_actor()
-db = database()
+current, db = open_screen("ui.page_overview")
 
-st.title(t("ui.page_overview"))
-show_flash()
-
-units = units_for(db, current)
 left, right = st.columns(2)
 with left:
     year = select_year(db, key="overview_year")
 with right:
-    unit_code = st.selectbox(
-        t("ui.unit_filter"),
-        [""] + [u.code for u in units],
-        format_func=optional({u.code: unit_label(u) for u in units}),
-        key="overview_unit",
-    )
+    unit_code = unit_picker(scope_units(db, current), key="overview_unit", label_key="ui.unit_filter")
 
 rows = attempt(lambda: overview(db, current, OverviewFilters(year=year, unit_code=unit_code or None)))
 if rows is None:  # refused with its sentence (an unknown year or unit)

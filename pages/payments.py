@@ -10,29 +10,14 @@ import streamlit as st
 from ledger.queries.lines import LineFilters, list_lines
 from ledger.queries.spending import find_contributions, find_payments
 from ledger.services import payments
-from pages.common import (
-    attempt,
-    database,
-    date_in_year,
-    flash_and_rerun,
-    is_officer,
-    money,
-    optional,
-    require_actor,
-    select_year,
-    show_flash,
-    t,
-)
+from pages.common import attempt, date_in_year, flash_and_rerun, is_officer, money, optional, select_year, t
 from pages.parts import posting
+from pages.parts.screen import open_screen
 from pages.parts.spending_search import found_caption, spending_filters
 from pages.parts.tables import contributions_table, payments_table
 
-current = require_actor()
-db = database()
+current, db = open_screen("ui.page_payments")
 officer = is_officer(current)
-
-st.title(t("ui.page_payments"))
-show_flash()
 year = select_year(db, key="p_year")
 
 lines = list_lines(db, current, LineFilters(year=year))

@@ -13,26 +13,20 @@ from ledger.services.plans import approve_plan
 from pages.common import (
     amount_column,
     attempt,
-    database,
     flash_and_rerun,
     is_officer,
     lang,
     money,
     policies_for,
-    require_actor,
-    show_flash,
     t,
     yes_no,
 )
 from pages.parts import plan_coverage
 from pages.parts.plan_forms import new_plan_form, officer_actions
+from pages.parts.screen import open_screen
 
-current = require_actor()
-db = database()
+current, db = open_screen("ui.page_plans")
 leader = current.role == "leader"
-
-st.title(t("ui.page_plans"))
-show_flash()
 
 
 def stage_table(page) -> None:

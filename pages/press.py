@@ -12,20 +12,14 @@ from pages.common import (
     attempt,
     clear_inputs,
     code_label,
-    database,
     flash_and_rerun,
-    require_actor,
-    show_flash,
     t,
     yes_no,
 )
+from pages.parts.screen import open_screen
 
-current = require_actor()
-db = database()
+current, db = open_screen("ui.page_press")
 editor = current.role in ("admin", "officer")
-
-st.title(t("ui.page_press"))
-show_flash()
 entries = catalogue.press_catalogue(db)
 st.dataframe(
     [

@@ -18,16 +18,12 @@ from ledger.services import report as service
 from pages.common import (
     attempt,
     code_label,
-    database,
     flash_and_rerun,
-    require_actor,
     select_year,
-    show_flash,
     t,
-    unit_label,
-    units_for,
 )
 from pages.parts import report_view
+from pages.parts.screen import open_screen, scope_units
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,10 +89,7 @@ def submit_box(db, current, rep) -> None:
             flash_and_rerun(t("ui.rp_submitted", unit=rep.unit_code, version=done.version))
 
 
-current = require_actor()
-db = database()
-st.title(t("ui.page_report"))
-show_flash()
+current, db = open_screen("ui.page_report")
 if current.role == "admin":
     st.info(t("ui.rp_admin"))
     key = attempt(lambda: signing.private_key())
@@ -107,8 +100,8 @@ if current.role == "admin":
 c1, c2, c3, c4 = st.columns([1, 3, 1, 1])
 with c1:
     year = select_year(db, "rp_year")
-units = units_for(db, current)
-unit = c2.selectbox(t("ui.unit"), [u.code for u in units], format_func={u.code: unit_label(u) for u in units}.get, key="rp_unit")
+units = scope_units(db, current)
+unit = c2.selectbox(t("ui.unit"), list(units), format_func=units.get, key="rp_unit")
 first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
 bounds = {"min_value": first, "max_value": last, "format": "DD/MM/YYYY"}
 date_from = c3.date_input(t("ui.rp_date_from"), value=first, key=f"rp_from_{year}", **bounds)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from ledger.domain import codes
@@ -14,27 +17,10 @@ from ledger.services.reference import (
 )
 from ledger.services.year_end import reopen_year
 from ledger.store.models import CONTROL_MODES, UNIT_KINDS
-from pages.common import (
-    attempt,
-    clear_inputs,
-    database,
-    flash_and_rerun,
-    lang,
-    optional,
-    require_actor,
-    require_admin_page,
-    show_flash,
-    t,
-    unit_label,
-    units_for,
-    year_choices,
-)
+from pages.common import attempt, clear_inputs, flash_and_rerun, lang, t, unit_label, units_for, year_choices
+from pages.parts.screen import open_screen, unit_picker
 
-current = require_actor()
-st.title(t("ui.page_units"))
-require_admin_page(current)
-db = database()
-show_flash()
+current, db = open_screen("ui.page_units", admin_only=True)
 
 
 def kind_label(kind: str) -> str:
@@ -54,6 +40,36 @@ PHASED_MODES = tuple(codes.PHASED_MODES)
 
 units = units_for(db, current)
 unit_labels = {u.code: unit_label(u) for u in units}
+
+
+def unit_settings(key: Callable[[str], str], unit: catalogue.UnitRow | None = None) -> dict[str, Any]:
+    """Inside the create or the edit form: a unit's kind, parent, chapter, controls and advance limit,
+    as ``create_unit``/``update_unit`` take them, set on ``unit``'s when editing it (else on a new
+    subunit's); ``key`` names each field's widget."""
+    if unit is None:
+        kind, parent, chapter, control, phased, limit = "subunit", None, "", CONTROL_MODES[0], PHASED_MODES[0], 50
+    else:
+        kind, parent, chapter = unit.kind, unit.parent_code, unit.chapter_code or ""
+        control, phased, limit = unit.commitment_control, unit.phased_control, int(unit.advance_limit_pct)
+    a, b, c = st.columns(3)
+    kind = a.selectbox(
+        t("ui.unit_kind"), UNIT_KINDS, index=UNIT_KINDS.index(kind) if kind in UNIT_KINDS else 0, format_func=kind_label, key=key("kind")
+    )
+    # A unit is not its own parent.
+    parent = unit_picker(unit_labels, key("parent"), "ui.parent_unit", value=parent, leave_out=unit and unit.code, where=b)
+    # The chapter's format is explained where a unit is created; an edit shows the one it has.
+    chapter = c.text_input(t("ui.chapter"), value=chapter, key=key("chapter"), help=None if unit else t("ui.chapter_help"))
+    a, b = st.columns(2)
+    control = a.selectbox(
+        t("ui.commitment_control"), CONTROL_MODES, index=CONTROL_MODES.index(control), format_func=control_label, key=key("control")
+    )
+    phased = a.selectbox(t("ui.phased_control"), PHASED_MODES, index=PHASED_MODES.index(phased), format_func=phased_label, key=key("phased"))
+    limit = b.number_input(t("ui.advance_limit"), min_value=0, max_value=100, value=limit, step=1, key=key("advance"))
+    return {
+        "kind": kind, "parent_code": parent or None, "chapter_code": chapter or None,
+        "commitment_control": control, "phased_control": phased, "advance_limit_pct": int(limit),
+    }
+
 
 tab_units, tab_years, tab_policies, tab_codes = st.tabs(
     [t("ui.tab_units"), t("ui.tab_years"), t("ui.tab_policies"), t("ui.tab_codes")]
@@ -83,36 +99,10 @@ with tab_units:
         a, b = st.columns([1, 3])
         code = a.text_input(t("ui.unit_code"), key="unit_code")
         name = b.text_input(t("ui.unit_name"), key="unit_name")
-        a, b, c = st.columns(3)
-        kind = a.selectbox(
-            t("ui.unit_kind"), UNIT_KINDS, index=UNIT_KINDS.index("subunit"), format_func=kind_label, key="unit_kind"
-        )
-        parent = b.selectbox(
-            t("ui.parent_unit"), ["", *unit_labels], format_func=optional(unit_labels), key="unit_parent"
-        )
-        chapter = c.text_input(t("ui.chapter"), key="unit_chapter", help=t("ui.chapter_help"))
-        a, b = st.columns(2)
-        control = a.selectbox(t("ui.commitment_control"), CONTROL_MODES, format_func=control_label, key="unit_control")
-        phased = a.selectbox(t("ui.phased_control"), PHASED_MODES, format_func=phased_label, key="unit_phased")
-        advance = b.number_input(
-            t("ui.advance_limit"), min_value=0, max_value=100, value=50, step=1, key="unit_advance"
-        )
+        new_settings = unit_settings(lambda field: f"unit_{field}")
         create_clicked = st.form_submit_button(t("ui.create_unit_submit"), type="primary", key="unit_submit")
     if create_clicked:
-        created = attempt(
-            lambda: create_unit(
-                db,
-                current,
-                code=code,
-                name=name,
-                kind=kind,
-                parent_code=parent or None,
-                chapter_code=chapter or None,
-                commitment_control=control,
-                phased_control=phased,
-                advance_limit_pct=int(advance),
-            )
-        )
+        created = attempt(lambda: create_unit(db, current, code=code, name=name, **new_settings))
         if created is not None:
             clear_inputs("unit_code", "unit_name", "unit_chapter")
             flash_and_rerun(t("ui.unit_created", code=created.code))
@@ -130,58 +120,10 @@ with tab_units:
         unit = next(u for u in units if u.code == chosen)
         with st.form(f"edit_unit_form_{chosen}"):
             new_name = st.text_input(t("ui.unit_name"), value=unit.name, key=f"edit_unit_name_{chosen}")
-            a, b, c = st.columns(3)
-            new_kind = a.selectbox(
-                t("ui.unit_kind"),
-                UNIT_KINDS,
-                index=UNIT_KINDS.index(unit.kind) if unit.kind in UNIT_KINDS else 0,
-                format_func=kind_label,
-                key=f"edit_unit_kind_{chosen}",
-            )
-            parents = ["", *(other for other in unit_labels if other != chosen)]
-            new_parent = b.selectbox(
-                t("ui.parent_unit"),
-                parents,
-                index=parents.index(unit.parent_code) if unit.parent_code in parents else 0,
-                format_func=optional(unit_labels),
-                key=f"edit_unit_parent_{chosen}",
-            )
-            new_chapter = c.text_input(
-                t("ui.chapter"), value=unit.chapter_code or "", key=f"edit_unit_chapter_{chosen}"
-            )
-            a, b = st.columns(2)
-            new_control = a.selectbox(
-                t("ui.commitment_control"),
-                CONTROL_MODES,
-                index=CONTROL_MODES.index(unit.commitment_control),
-                format_func=control_label,
-                key=f"edit_unit_control_{chosen}",
-            )
-            new_phased = a.selectbox(t("ui.phased_control"), PHASED_MODES, index=PHASED_MODES.index(unit.phased_control), format_func=phased_label, key=f"edit_unit_phased_{chosen}")
-            new_advance = b.number_input(
-                t("ui.advance_limit"),
-                min_value=0,
-                max_value=100,
-                value=int(unit.advance_limit_pct),
-                step=1,
-                key=f"edit_unit_advance_{chosen}",
-            )
+            changes = unit_settings(lambda field: f"edit_unit_{field}_{chosen}", unit)
             edit_clicked = st.form_submit_button(t("ui.save_changes"), type="primary", key=f"edit_unit_submit_{chosen}")
         if edit_clicked:
-            changed = attempt(
-                lambda: update_unit(
-                    db,
-                    current,
-                    chosen,
-                    name=new_name,
-                    kind=new_kind,
-                    parent_code=new_parent or None,
-                    chapter_code=new_chapter or None,
-                    commitment_control=new_control,
-                    phased_control=new_phased,
-                    advance_limit_pct=int(new_advance),
-                )
-            )
+            changed = attempt(lambda: update_unit(db, current, chosen, name=new_name, **changes))
             if changed is not None:
                 flash_and_rerun(t("ui.unit_updated", code=chosen))
 

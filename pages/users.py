@@ -11,33 +11,15 @@ from ledger.queries.users import list_users
 from ledger.reports.audit_trail import VIETNAM
 from ledger.services.users import create_user, reset_password, unlock_user, update_user
 from ledger.store.models import ROLES
-from pages.common import (
-    attempt,
-    clear_inputs,
-    database,
-    flash_and_rerun,
-    optional,
-    require_actor,
-    require_admin_page,
-    role_label,
-    show_flash,
-    t,
-    unit_label,
-    units_for,
-    yes_no,
-)
+from pages.common import attempt, clear_inputs, flash_and_rerun, role_label, t, yes_no
+from pages.parts.screen import open_screen, scope_units, unit_picker
 
-current = require_actor()
-st.title(t("ui.page_users"))
-require_admin_page(current)
-db = database()
-show_flash()
+current, db = open_screen("ui.page_users", admin_only=True)
 
 users = attempt(lambda: list_users(db, current))
 if users is None:
     st.stop()
-units = units_for(db, current)
-unit_labels = {u.code: unit_label(u) for u in units}
+unit_labels = scope_units(db, current)
 
 st.dataframe(
     [
@@ -64,7 +46,7 @@ with st.form("create_user_form"):
     full_name = b.text_input(t("ui.full_name"), key="user_full_name")
     a, b, c = st.columns(3)
     role = a.selectbox(t("ui.role"), ROLES, index=ROLES.index("officer"), format_func=role_label, key="user_role")
-    unit_code = b.selectbox(t("ui.unit"), ["", *unit_labels], format_func=optional(unit_labels), key="user_unit")
+    unit_code = unit_picker(unit_labels, "user_unit", where=b)
     password = c.text_input(t("ui.password"), type="password", key="user_password")
     sso_subject = st.text_input(t("ui.sso_subject"), key="user_sso_subject", help=t("ui.sso_subject_help"))
     create_clicked = st.form_submit_button(t("ui.create_user_submit"), type="primary", key="user_submit")
@@ -96,14 +78,7 @@ if chosen is not None:
         new_role = a.selectbox(
             t("ui.role"), ROLES, index=ROLES.index(user.role), format_func=role_label, key=f"edit_role_{chosen}"
         )
-        unit_options = ["", *unit_labels]
-        new_unit = b.selectbox(
-            t("ui.unit"),
-            unit_options,
-            index=unit_options.index(user.unit_code) if user.unit_code in unit_options else 0,
-            format_func=optional(unit_labels),
-            key=f"edit_unit_{chosen}",
-        )
+        new_unit = unit_picker(unit_labels, f"edit_unit_{chosen}", value=user.unit_code, where=b)
         active = c.checkbox(t("ui.active"), value=user.is_active, key=f"edit_active_{chosen}")
         new_sso = st.text_input(
             t("ui.sso_subject"), value=user.sso_subject or "", key=f"edit_sso_{chosen}", help=t("ui.sso_subject_help")

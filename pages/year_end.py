@@ -10,30 +10,13 @@ from ledger.domain import year_end as rules
 from ledger.domain.formatting import format_date
 from ledger.reports.settlement import settlement, settlement_xlsx
 from ledger.services.year_end import apply_year_end, preview
-from pages.common import (
-    amount_column,
-    attempt,
-    code_label,
-    database,
-    flash_and_rerun,
-    lang,
-    money,
-    require_actor,
-    select_year,
-    show_flash,
-    t,
-    unit_label,
-    units_for,
-)
+from pages.common import amount_column, attempt, code_label, flash_and_rerun, lang, money, select_year, t
+from pages.parts.screen import open_screen, scope_units
 
-current = require_actor()
-db = database()
-st.title(t("ui.page_year_end"))
-show_flash()
+current, db = open_screen("ui.page_year_end")
 
 year = select_year(db, key="ye_year")
-scope = units_for(db, current)
-units = {u.code: unit_label(u) for u in scope}
+units = scope_units(db, current)
 # An administrator may run it for every unit at once; an officer for a unit of their subtree.
 choices = ["", *units] if current.role == "admin" else list(units)
 unit_code = st.selectbox(t("ui.ye_unit"), choices, format_func=lambda c: units.get(c) or t("ui.ye_all_units"), key="ye_unit") or None

@@ -3,6 +3,9 @@ services check the role, the unit and every figure again on each write."""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
+
 import streamlit as st
 
 from ledger.domain.formatting import format_date
@@ -51,21 +54,45 @@ def add_line_form(db: Database, current: Actor, year: int, labels: dict[str, dic
             flash_and_rerun(t("ui.line_added", code=line.code, year=line.year, allocated=money(line.original_estimate)))
 
 
+@dataclass(frozen=True)
+class AdjustmentInput:
+    """What an adjustment's form (one line's, or a transfer's two legs) was given, as typed."""
+
+    clicked: bool
+    amount: str
+    when: dt.date
+    decision: str
+    reason: str
+
+
+def adjustment_inputs(
+    form: str, prefix: str, year: int, *, amount_label: str, amount_example: str, amount_help: str, decision_example: str, submit: str
+) -> AdjustmentInput:
+    """Inside the form: the amount and its date in ``year``, the decision and the reason, the tick an
+    identical recent entry asks for, and the submit button; each widget's key is ``prefix`` and the
+    field (``adj_amount``…), labels and help are text keys."""
+    a, b = st.columns(2)
+    typed = a.text_input(t(amount_label), key=f"{prefix}_amount", placeholder=amount_example, help=t(amount_help))
+    when = b.date_input(t("ui.date"), format="DD/MM/YYYY", key=f"{prefix}_date", **date_in_year(year))
+    a, b = st.columns(2)
+    decision = a.text_input(t("ui.decision_no"), key=f"{prefix}_decision", placeholder=decision_example)
+    reason = b.text_input(t("ui.reason"), key=f"{prefix}_reason")
+    posting.twin_box(form)
+    clicked = st.form_submit_button(t(submit), type="primary", key=f"{prefix}_submit")
+    return AdjustmentInput(clicked, typed, when, decision, reason)
+
+
 def adjust_form(db: Database, current: Actor, detail: LineDetail) -> None:
     line_id = detail.line.id
     st.markdown(f"**{t('ui.adjust_line')}**")
     with st.form("adjust_form"):
-        a, b = st.columns(2)
-        amount = a.text_input(t("ui.adjust_amount"), key="adj_amount", placeholder="50.000.000 / -20.000.000", help=t("ui.signed_help"))
-        when = b.date_input(t("ui.date"), format="DD/MM/YYYY", key="adj_date", **date_in_year(detail.line.year))
-        a, b = st.columns(2)
-        decision = a.text_input(t("ui.decision_no"), key="adj_decision", placeholder="123/QĐ-BYT")
-        reason = b.text_input(t("ui.reason"), key="adj_reason")
-        posting.twin_box("adjust")
-        adjust_clicked = st.form_submit_button(t("ui.adjust_submit"), type="primary", key="adj_submit")
+        typed = adjustment_inputs(
+            "adjust", "adj", detail.line.year, amount_label="ui.adjust_amount", amount_example="50.000.000 / -20.000.000",
+            amount_help="ui.signed_help", decision_example="123/QĐ-BYT", submit="ui.adjust_submit",
+        )
     token = posting.token("adjust")
-    if adjust_clicked and posting.twin_allows(db, "adjust", "adjustment", amount, when, line_id=line_id, decision_no=decision):
-        posted = attempt(lambda: adjust_line(db, current, line_id, amount, when, decision, reason, token=token))
+    if typed.clicked and posting.twin_allows(db, "adjust", "adjustment", typed.amount, typed.when, line_id=line_id, decision_no=typed.decision):
+        posted = attempt(lambda: adjust_line(db, current, line_id, typed.amount, typed.when, typed.decision, typed.reason, token=token))
         if posted is not None:
             after = line_detail(db, current, line_id)
             posting.posted("adjust", "adj_amount", "adj_decision", "adj_reason")

@@ -16,23 +16,21 @@ from ledger.store.db import Database
 from pages.common import amount_column, attempt, code_label, flash_and_rerun, lang, money, t, yes_no
 
 
+def _metrics(figures: dict, labels: dict[str, str]) -> None:
+    """One row of metrics: each figure named in ``labels`` (figure → text key), side by side."""
+    for column, (name, label) in zip(st.columns(len(labels)), labels.items(), strict=True):
+        column.metric(t(label), figures[name])
+
+
 def sections(rep: Report) -> None:
     """The four sections of the report, as the .docx writes them."""
     s, p, m = rep.figures["staff"], rep.figures["process"], rep.figures["money"]
     st.subheader(t("ui.rp_section_staff"))
-    c = st.columns(4)
-    c[0].metric(t("ui.rp_people"), s["people"])
-    c[1].metric(t("ui.rp_dedicated"), s["dedicated"])
-    c[2].metric(t("ui.rp_trained_policy"), s["trained_policy"])
-    c[3].metric(t("ui.rp_trained_crisis"), s["trained_crisis"])
+    _metrics(s, {"people": "ui.rp_people", "dedicated": "ui.rp_dedicated", "trained_policy": "ui.rp_trained_policy", "trained_crisis": "ui.rp_trained_crisis"})
     if s["without_spokesperson"]:
         st.caption(t("ui.rp_without_spokesperson", units=", ".join(s["without_spokesperson"])))
     st.subheader(t("ui.rp_section_process"))
-    c = st.columns(4)
-    c[0].metric(t("ui.rp_policies"), p["policies"])
-    c[1].metric(t("ui.rp_large_impact"), p["large_impact"])
-    c[2].metric(t("ui.rp_with_plan"), p["with_plan"])
-    c[3].metric(t("ui.rp_from_proposal"), p["from_proposal"])
+    _metrics(p, {"policies": "ui.rp_policies", "large_impact": "ui.rp_large_impact", "with_plan": "ui.rp_with_plan", "from_proposal": "ui.rp_from_proposal"})
     st.caption(t("ui.rp_activities", planned=p["activities"], done=p["activities_done"], cost=money(p["planned_cost"]), paid=money(p["paid"])))
     st.subheader(t("ui.rp_section_money"))
     names = {"estimate": t("ui.rp_estimate"), "allocated": t("ui.rp_allocated"), "committed": t("ui.rp_committed"), "paid": t("ui.rp_paid"), "available": t("ui.rp_available")}
