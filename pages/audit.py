@@ -14,13 +14,12 @@ from ledger.excel import read_about
 from ledger.excel.reader import WorkbookRefused
 from ledger.reports.audit_names import action_label, entity_label
 from ledger.reports.audit_trail import EventFilters, chain_head, filter_choices, list_events, locate_hash, verify_chain
-from pages.common import database, lang, require_actor, t
+from pages.common import lang, t
+from pages.parts.screen import open_screen
 
 SHOWN = 500
 
-current = require_actor()
-db = database()
-st.title(t("ui.page_audit"))
+current, db = open_screen("ui.page_audit")
 
 # --- the events -------------------------------------------------------------------------------------
 choices = filter_choices(db, current)

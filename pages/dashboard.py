@@ -16,25 +16,18 @@ from ledger.reports.drilldown import ANSWERS, drill
 from pages.common import (
     attempt,
     catalogues,
-    database,
     lang,
     optional,
     policies_for,
-    require_actor,
     select_year,
     t,
-    unit_label,
-    units_for,
 )
 from pages.parts import plan_coverage, team_coverage
+from pages.parts.screen import open_screen, scope_units, unit_picker
 
-current = require_actor()
-db = database()
-
-st.title(t("ui.page_dashboard"))
+current, db = open_screen("ui.page_dashboard")
 labels = catalogues(db)
-units = units_for(db, current)
-unit_labels = {u.code: unit_label(u) for u in units}
+unit_labels = scope_units(db, current)
 policies = policies_for(db, current)
 
 # The money-unit box is wide enough for "triệu đồng" at 1366 px (issue 10: it read "triệu đồr").
@@ -42,7 +35,7 @@ cols = st.columns([1, 2, 1.2, 1.2, 2, 1.5])
 with cols[0]:
     year = select_year(db, key="d_year")
 with cols[1]:
-    unit_code = st.selectbox(t("ui.unit"), ["", *unit_labels], format_func=optional(unit_labels), key="d_unit")
+    unit_code = unit_picker(unit_labels, "d_unit")
 with cols[2]:
     source = st.selectbox(t("ui.source"), ["", *labels["source"]], format_func=optional(labels["source"]), key="d_source")
 with cols[3]:
