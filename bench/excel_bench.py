@@ -14,7 +14,8 @@
 - ``run_national_import_bench``: the import of a national-scale year — the operator's extract of 2026
   from ``demo --scale 50000`` into an empty ledger, and its second import — against a bare openpyxl
   read-only pass over the same file's data sheets; targets <= 3 and <= 1. Alone:
-  ``.venv/bin/python bench/excel_bench.py --national [--profile]``.
+  ``.venv/bin/python bench/excel_bench.py --national [--profile]`` (``BENCH_NATIONAL_WORKBOOK=PATH``
+  keeps the extract there and reuses it).
 """
 
 from __future__ import annotations
@@ -323,6 +324,24 @@ def _profiled_import(url: str, path: Path, top: int = 15) -> list[str]:
     return ["profile of the first import (cProfile, top by cumtime):", *kept]
 
 
+def _national_workbook(scale: int, year: int, source_url: str, tmp: Path) -> Path:
+    """The operator's extract of ``year`` from ``demo --scale N``, built in ``tmp`` (a few minutes).
+    With ``BENCH_NATIONAL_WORKBOOK=PATH`` it is built there once and reused while that file exists
+    (handy while working on the importer alone; delete the file when the demo or the extract changes)."""
+    kept = os.environ.get("BENCH_NATIONAL_WORKBOOK")
+    path = Path(kept) if kept else tmp / "extract.xlsx"
+    if kept and path.exists():
+        print(f"national import: extract reused ({path})", flush=True)
+        return path
+    built, _cpu, _out = _ledger("--db", source_url, "demo", "--scale", str(scale))
+    print(f"national import: demo --scale {scale} built in {built:.1f} s", flush=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part.xlsx")
+    _ledger("--db", source_url, "export", str(partial), "--year", str(year))
+    partial.replace(path)
+    return path
+
+
 def run_national_import_bench(scale: int = NATIONAL_SCALE, year: int = NATIONAL_YEAR, profile: bool = False) -> list[str]:
     """The operator's extract of ``year`` from ``demo --scale N`` (SQLite, a temporary folder), then in
     child processes: (a) a bare openpyxl read-only pass over its data sheets, (b) its import into an
@@ -334,9 +353,7 @@ def run_national_import_bench(scale: int = NATIONAL_SCALE, year: int = NATIONAL_
 
     with tempfile.TemporaryDirectory() as tmp:
         source_url, target_url = f"sqlite:///{Path(tmp) / 'scale.db'}", f"sqlite:///{Path(tmp) / 'empty.db'}"
-        built, _cpu, _out = _ledger("--db", source_url, "demo", "--scale", str(scale))
-        path = Path(tmp) / "extract.xlsx"
-        _ledger("--db", source_url, "export", str(path), "--year", str(year))
+        path = _national_workbook(scale, year, source_url, Path(tmp))
         names = [spec.vi for spec in L.DATA_SHEETS]
         code, output, bare_wall, bare_cpu, _rss = run_child([sys.executable, "-c", BARE_READ, str(path), *names])
         if code != 0:
@@ -346,7 +363,7 @@ def run_national_import_bench(scale: int = NATIONAL_SCALE, year: int = NATIONAL_
         first_wall, first_cpu, first_out = _ledger("--db", target_url, "import", str(path))
         second_wall, second_cpu, second_out = _ledger("--db", target_url, "import", str(path))
         lines = [
-            f"national import: demo --scale {scale} built in {built:.1f} s; extract of {year}: {int(rows)} rows on its data sheets, "
+            f"national import: demo --scale {scale}; extract of {year}: {int(rows)} rows on its data sheets, "
             f"{path.stat().st_size / 2**20:.1f} MB",
             f"(a) bare openpyxl read-only pass over the data sheets: {bare_wall:.2f} s (CPU {bare_cpu:.2f} s; "
             f"{float(bare_inner):.2f} s inside the child)",

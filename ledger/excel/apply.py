@@ -25,6 +25,7 @@ from ledger.excel.reader import Source as FileSource
 from ledger.excel.result import ImportResult, Tally
 from ledger.excel.texts import located, xproblem
 from ledger.services.budget import require_writer_any
+from ledger.store import batch
 from ledger.store.access import SYSTEM, Actor
 from ledger.store.db import Database
 
@@ -90,6 +91,7 @@ def _post(db: Database, actor: Actor, book: Book, result: ImportResult, dry_run:
     tally = Tally()
     try:
         with db.write() as session:
+            batch.start(session)  # rows are flushed many at a time, not one by one (``ledger.store.batch``)
             context, commands = make_plan(session, actor, book, tally, result.problems)
             try:
                 apply(context, commands, tally, result.problems)

@@ -63,7 +63,8 @@ def get_line(session: Session, actor: Actor, line_id: int) -> BudgetLine:
 def find_line(session: Session, year: int, code: str) -> BudgetLine | None:
     """A line by its natural key; a line the transaction already found costs no statement."""
     line = cache.row(session, ("line", year, code))
-    if line is None:
+    known = cache.year_keys(session, "budget_lines", year, lambda: session.scalars(select(BudgetLine.code).where(BudgetLine.year == year)))
+    if line is None and (known is None or code in known):
         line = session.scalars(select(BudgetLine).where(BudgetLine.year == year, BudgetLine.code == code)).first()
         if line is not None:
             cache.remember_row(session, ("line", year, code), line)
@@ -75,7 +76,7 @@ def find_line(session: Session, year: int, code: str) -> BudgetLine | None:
 def _open_year(session: Session, found: Problems, year: int | None, field: str = "year") -> None:
     if year is None:
         return
-    fiscal_year = session.get(FiscalYear, year)
+    fiscal_year = cache.row(session, ("year", year)) or session.get(FiscalYear, year)
     if fiscal_year is None:
         found.append(problem("year.unknown", field, year=year))
     elif not fiscal_year.is_open:

@@ -38,9 +38,9 @@ from ledger.services.shared import (
     within_year,
     writer,
 )
-from ledger.store import audit
+from ledger.store import audit, cache
 from ledger.store.access import Actor
-from ledger.store.balances import commitment_balance
+from ledger.store.balances import commitment_balance, keep_new_commitment
 from ledger.store.models import Acceptance, Commitment, CommitmentItem, Policy
 
 # --- drafts -------------------------------------------------------------------------------------
@@ -81,7 +81,7 @@ def _common_fields(session: Session, actor: Actor, found: Problems, kind: str, d
         found.append(problem("commitment.wrong_category", "line", line=line.code, category=codes.KIND_CATEGORY[kind]))
     if year is None and line is not None:
         year = line.year
-    if reference and year and session.scalar(select(Commitment.id).where(Commitment.year == year, Commitment.reference == reference)):
+    if reference and year and _reference_taken(session, year, reference):
         found.append(problem("commitment.exists", "reference", value=reference, year=year))
     policy = policy_named(session, found, data.get("policy_code"))
     if policy is None and not str(data.get("policy_code") or "").strip() and line is not None and line.policy_id:
@@ -97,12 +97,35 @@ def _common_fields(session: Session, actor: Actor, found: Problems, kind: str, d
     return {"year": year, "reference": reference, "line": line, "policy_id": policy_id, "stage_code": stage, "activity_id": activity_id, "posting_token": tokens.clean(data.get("token"))}
 
 
+def _reference_taken(session: Session, year: int, reference: str) -> bool:
+    """Whether a commitment of ``year`` has this reference (a bulk import reads the year's once)."""
+    known = cache.year_keys(session, "commitments", year, lambda: session.scalars(select(Commitment.reference).where(Commitment.year == year)))
+    if known is not None:
+        return reference in known
+    return session.scalar(select(Commitment.id).where(Commitment.year == year, Commitment.reference == reference)) is not None
+
+
+def _record_taken(session: Session, commitment: Commitment, record: str) -> bool:
+    """Whether the commitment has an acceptance with this record number (a bulk import reads those of
+    the commitments of its year once)."""
+    known = cache.year_keys(
+        session, "acceptances", commitment.year,
+        lambda: (tuple(row) for row in session.execute(
+            select(Acceptance.commitment_id, Acceptance.record_no).join(Commitment, Commitment.id == Acceptance.commitment_id).where(Commitment.year == commitment.year)
+        )),
+    )
+    if known is not None:
+        return (commitment.id, record) in known
+    return session.scalar(select(Acceptance.id).where(Acceptance.commitment_id == commitment.id, Acceptance.record_no == record)) is not None
+
+
 def _save_draft(session: Session, actor: Actor, kind: str, common: dict[str, Any], fields: dict[str, Any], items: list[CommitmentItem]) -> Commitment:
     line = common["line"]
     commitment = Commitment(
         kind=kind,
         year=common["year"],
         reference=common["reference"],
+        line=line,  # known before any flush (a batched import reads it back from the transaction's cache)
         line_id=line.id,
         policy_id=common["policy_id"],
         stage_code=common["stage_code"],
@@ -116,6 +139,7 @@ def _save_draft(session: Session, actor: Actor, kind: str, common: dict[str, Any
     )
     session.add(commitment)
     audit.record_change(session, actor.username, f"{kind}.create", commitment, None)
+    keep_new_commitment(session, commitment)
     for item in items:
         item.commitment_id = commitment.id
         session.add(item)
@@ -364,7 +388,7 @@ def accept(session: Session, actor: Actor, commitment_id: Any = None, record_no:
         found.append(problem("acceptance.status", reference=commitment.reference, status=commitment.status))
     if when and commitment.signed_on and when < commitment.signed_on:
         found.append(problem("acceptance.before_signing", "date", date=format_date(when), signed=format_date(commitment.signed_on)))
-    if record and session.scalar(select(Acceptance.id).where(Acceptance.commitment_id == commitment.id, Acceptance.record_no == record)):
+    if record and _record_taken(session, commitment, record):
         found.append(problem("acceptance.exists", "record_no", value=record))
     found.raise_if_any()
     balance = commitment_balance(session, commitment)

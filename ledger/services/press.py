@@ -18,13 +18,14 @@ from ledger.domain import codes
 from ledger.domain.errors import NotFound, PermissionDenied, problem
 from ledger.domain.validation import Problems
 from ledger.services.shared import writer
-from ledger.store import audit
+from ledger.store import audit, cache
 from ledger.store.access import Actor, current_user
 from ledger.store.models import PressAgency
 
 
 def press_agency_by_code(session: Session, code: str) -> PressAgency | None:
-    return session.scalars(select(PressAgency).where(PressAgency.code == (code or "").strip())).first()
+    code = (code or "").strip()
+    return cache.by_key(session, ("press_agency", code), select(PressAgency).where(PressAgency.code == code))
 
 
 def press_agencies(session: Session) -> list[PressAgency]:

@@ -16,7 +16,7 @@ from ledger.domain.errors import NotFound, ValidationError, problem
 from ledger.domain.validation import Problems
 from ledger.queries import records
 from ledger.queries.records import Record
-from ledger.store import audit
+from ledger.store import audit, cache
 from ledger.store.access import SYSTEM, Actor, require_admin, scope_unit_ids, subtree
 from ledger.store.db import Database
 from ledger.store.models.base import CONTROL_MODES, UNIT_KINDS
@@ -54,6 +54,16 @@ def stages(session: Session) -> list[CodeLabel]:
 
 
 def valid_budget_code(session: Session, kind: str, code: str, year: int) -> bool:
+    """Whether ``code`` is a listed budget code of ``kind`` in ``year`` (asked once per transaction)."""
+    key = ("budget_code", kind, code, year)
+    known = cache.row(session, key)
+    if known is None:
+        known = _budget_code_listed(session, kind, code, year)
+        cache.remember_row(session, key, known)
+    return known
+
+
+def _budget_code_listed(session: Session, kind: str, code: str, year: int) -> bool:
     return (
         session.scalar(
             select(BudgetCode.id).where(
@@ -83,7 +93,8 @@ def budget_codes(session: Session, kind: str, year: int) -> list[tuple[str, str]
 # --- units ------------------------------------------------------------------------------------
 
 def unit_by_code(session: Session, code: str) -> Unit | None:
-    return session.scalars(select(Unit).where(Unit.code == (code or "").strip())).first()
+    code = (code or "").strip()
+    return cache.by_key(session, ("unit", code), select(Unit).where(Unit.code == code))
 
 
 def units_in_scope(session: Session, actor: Actor) -> list[Unit]:
@@ -268,7 +279,8 @@ def policies_in_scope(session: Session, actor: Actor) -> list[Policy]:
 
 
 def policy_by_code(session: Session, code: str) -> Policy | None:
-    return session.scalars(select(Policy).where(Policy.code == (code or "").strip())).first()
+    code = (code or "").strip()
+    return cache.by_key(session, ("policy", code), select(Policy).where(Policy.code == code))
 
 
 def policy_named(session: Session, found: Problems, value: Any, field: str = "policy_code") -> Policy | None:

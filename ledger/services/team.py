@@ -25,7 +25,7 @@ from ledger.domain.validation import Problems
 from ledger.services.budget import require_writer_any
 from ledger.services.reference import unit_by_code
 from ledger.services.shared import writer
-from ledger.store import audit
+from ledger.store import audit, cache
 from ledger.store.access import SYSTEM, Actor, can_read_unit, require_writer, subtree
 from ledger.store.models import Commitment, CourseParticipant, StaffAssignment, StaffMember, Unit
 
@@ -33,7 +33,7 @@ from ledger.store.models import Commitment, CourseParticipant, StaffAssignment, 
 
 def member_by_code(session: Session, code: Any) -> StaffMember | None:
     text = str(code or "").strip()
-    return session.scalars(select(StaffMember).where(StaffMember.code == text)).first() if text else None
+    return cache.by_key(session, ("staff_member", text), select(StaffMember).where(StaffMember.code == text)) if text else None
 
 
 def find_assignment(session: Session, member_id: int, unit_id: int, role: str, start_date: dt.date) -> StaffAssignment | None:

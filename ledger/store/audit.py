@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from ledger.store import cache
+from ledger.store import batch, cache
 from ledger.store.models import AUDITED_MODELS, AuditEvent, Base, User
 
 GENESIS_HASH = "0" * 64
@@ -86,7 +86,10 @@ def snapshot_values(model: type[Base], values: Sequence[Any]) -> dict[str, Any]:
 
 
 def entity_key(obj: Base) -> str:
-    return key_of(inspect(obj).identity)
+    """The ``entity_id`` of a row: its identity once flushed, else its primary key as assigned
+    (``ledger.store.batch`` assigns it before the flush)."""
+    state = inspect(obj)
+    return key_of(state.identity if state.identity is not None else state.mapper.primary_key_from_instance(obj))
 
 
 def key_of(identity: Iterable[Any]) -> str:
@@ -171,8 +174,10 @@ def record(
     after: dict[str, Any] | None,
 ) -> AuditEvent:
     """Append one event. Must run inside the ledger's write transaction (which serialises writers);
-    the head is read once per transaction and kept (``ledger.store.cache``)."""
-    session.flush()
+    the head is read once per transaction and kept (``ledger.store.cache``). A batched transaction
+    (``ledger.store.batch``) flushes nothing here: the event goes in with the next flush."""
+    if not batch.active(session):
+        session.flush()
     seq, prev_hash = _head_state(session)
     event = AuditEvent(
         seq=seq + 1,
@@ -193,8 +198,14 @@ def record(
 
 
 def record_change(session: Session, actor: str, action: str, obj: Base, before: dict[str, Any] | None) -> AuditEvent:
-    """Append the event for a row just created (before=None) or changed."""
-    session.flush()
+    """Append the event for a row just created (before=None) or changed. Flushed first, so that the
+    snapshot holds what the database stores; in a batched transaction the row is given instead what
+    its flush will store (``batch.prepare``) and the cached figures move now (``cache.apply_now``)."""
+    if batch.active(session):
+        batch.prepare(session, obj)
+        cache.apply_now(session, obj, before)
+    else:
+        session.flush()
     entity_type = next(name for name, model in AUDITED_MODELS.items() if isinstance(obj, model))
     return record(session, actor, action, entity_type, entity_key(obj), before, snapshot(obj))
 

@@ -116,6 +116,14 @@ def _keep_commitment(session: Session, commitment: Commitment, sums: Any) -> Non
     kept.rows[("commitment", commitment.year, commitment.reference)] = commitment
 
 
+def keep_new_commitment(session: Session, commitment: Commitment) -> None:
+    """In a batched transaction, a commitment just made (nothing accepted or paid on it) is held
+    with its line, so that its signing and payments read nothing (its row is not flushed yet)."""
+    kept = cache.of(session)
+    if kept is not None and cache.batched(session) and commitment.line_id in kept.lines:
+        _keep_commitment(session, commitment, (0, 0, 0))
+
+
 def _load(session: Session, kept_row: Any, held: bool, query, params: dict[str, Any], also: tuple):
     """The row the transaction holds (with its balances: ``held``) and the values of ``also``, else
     the result row of ``query`` with ``also`` added (None when nothing matches)."""
