@@ -106,9 +106,12 @@ def wait_idle(page) -> None:
 
 
 def click_tab(page, name: str) -> None:
-    """Click a tab once the rerun has settled: while it runs, the tab set being replaced is still in the page."""
+    """Click a tab once the rerun has settled (while it runs, the tab set being replaced is still in the
+    page), then let the rerun the click starts settle: a keyed tab set reruns the script, and a field
+    filled during that rerun can be redrawn empty (seen once on a loaded machine: "Chưa nhập số biên bản")."""
     wait_idle(page)
     page.get_by_role("tab", name=name).click()
+    wait_idle(page)
 
 
 def scalar(url: str, sql: str, **params) -> int:
