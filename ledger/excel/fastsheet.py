@@ -12,11 +12,14 @@ refusals of the reader (formulas, error values, merged cells) stay openpyxl's.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from openpyxl.utils.datetime import WINDOWS_EPOCH, days_to_time
 
 MAX_PART_BYTES = 64 * 2**20  # larger parts are streamed by openpyxl (their text would sit in memory here)
 
@@ -147,10 +150,24 @@ class FastSheet:
             if number == number.to_integral_value():
                 number = int(number)
         if style in self.date_formats:
-            from openpyxl.utils.datetime import from_excel
-
-            try:  # a date serial is a day count, not money: float is openpyxl's own input here
-                return from_excel(float(number), self.epoch, timedelta=style in self.timedelta_formats)
+            try:
+                return from_serial(number, self.epoch, duration=style in self.timedelta_formats)
             except (OverflowError, ValueError):
                 raise Declined from None
         return number
+
+
+def from_serial(number: int | Decimal, epoch: dt.datetime, duration: bool = False) -> Any:
+    """openpyxl's ``from_excel`` in exact arithmetic (no float anywhere in the reader): the serial's
+    whole days, and its fraction (the time of day) rounded to the millisecond, as openpyxl rounds it;
+    a serial in [0, 1) is a time of day, and the 1900 epoch skips Excel's phantom 29/02/1900."""
+    day, fraction = divmod(number, 1)
+    diff = dt.timedelta(milliseconds=round(fraction * 86_400_000))
+    if duration:
+        return dt.timedelta(days=int(day)) + diff
+    if 0 <= number < 1 and diff.days == 0:
+        return days_to_time(diff)
+    day = int(day)
+    if 0 < number < 60 and epoch == WINDOWS_EPOCH:
+        day += 1
+    return epoch + dt.timedelta(days=day) + diff
